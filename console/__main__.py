@@ -1,0 +1,29 @@
+"""Entry point: `incident-console` with a command runs the command line; without one (or
+with only window options such as `--wall`) it opens the desktop console."""
+
+from __future__ import annotations
+
+import sys
+
+WINDOW_OPTIONS = ("--db", "--port", "--host", "--wall", "--screen")
+
+
+def wants_window(argv: list[str]) -> bool:
+    """No command given: only window options (or nothing at all)."""
+    return not argv or argv[0] in WINDOW_OPTIONS or argv[0].startswith(WINDOW_OPTIONS)
+
+
+def main() -> int:
+    """Dispatch to the window or the command line."""
+    argv = sys.argv[1:]
+    if wants_window(argv):
+        from console.app import main as app_main
+
+        return app_main(argv)
+    from console.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

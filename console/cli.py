@@ -1,0 +1,419 @@
+"""The command line: `serve` and the administration commands, each with `--db URL`.
+
+Errors are one line on stderr and a non-zero exit (2 for usage, 1 for a refused action);
+never a traceback. `--json` output is the stable interface scripts and tests rely on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import orjson
+
+from console import __version__, config
+from console.admin import AdminError
+from console.admin import integrations as integrations_admin
+from console.admin import settings as settings_admin
+from console.admin import templates as templates_admin
+from console.engine import lifecycle
+from console.models import AlertStatus
+from console.queries import (
+    ALERT_FILTERS,
+    alert_json,
+    integration_json,
+    list_alerts,
+    list_incidents,
+    show_alert,
+    show_incident,
+    template_json,
+)
+from console.store import Store, StoreError, open_store
+
+PROG = "incident-console"
+
+
+class CliError(Exception):
+    """A refused command, with its one-line message."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def emit(value: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
+    """Print `value` as JSON, or as the text `text` makes of it."""
+    if as_json or text is None:
+        sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        out = text(value)
+        if out:
+            sys.stdout.write(out + "\n")
+
+
+def actor() -> str:
+    """Who is running the command, for system notes."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+def _table(rows: list[list[str]]) -> str:
+    if not rows:
+        return ""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, store: Store) -> int:
+    from console.runtime import Runtime
+
+    with store.read() as session:
+        settings = settings_admin.load_settings(session)
+    host = args.host or settings["listen_host"]
+    port = args.port if args.port is not None else settings["listen_port"]
+
+    async def run() -> None:
+        runtime = Runtime(store, host=host, port=port)
+        try:
+            await runtime.start()
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        print(f"Incident Console listening on {runtime.listener.url}", flush=True)
+        print(f"Store: {store.display_url}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        print("Stopping: finishing requests and committing accepted alerts", flush=True)
+        await runtime.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+# --- integrations ----------------------------------------------------------------------------
+
+
+def cmd_integrations(args: argparse.Namespace, store: Store) -> int:
+    action = args.action
+    if action == "list":
+        with store.read() as session:
+            items = [integration_json(i) for i in integrations_admin.list_all(session)]
+        emit(
+            items,
+            args.json,
+            lambda v: _table(
+                [["NAME", "TYPE", "ACTIVE", "URL", "LAST ALERT"]]
+                + [
+                    [
+                        i["name"],
+                        i["type"],
+                        str(i["active"]).lower(),
+                        i["url"],
+                        i["last_alert_at"] or "-",
+                    ]
+                    for i in v
+                ]
+            ),
+        )
+        return 0
+    if action == "show":
+        with store.read() as session:
+            shown = integration_json(integrations_admin.find(session, args.name))
+        emit(shown, args.json, lambda v: "\n".join(f"{k}: {v[k]}" for k in v))
+        return 0
+    with store.write() as session:
+        if action == "add":
+            created = integrations_admin.create(session, args.name, args.type)
+            shown = integration_json(created.integration)
+            shown["token"] = created.token
+        elif action == "regenerate-token":
+            renewed = integrations_admin.regenerate_token(session, args.name)
+            shown = integration_json(renewed.integration)
+            shown["token"] = renewed.token
+        elif action == "set-mapping":
+            shown = integration_json(integrations_admin.set_mapping(session, args.name, args.field))
+        elif action in ("activate", "deactivate"):
+            changed = integrations_admin.set_active(session, args.name, action == "activate")
+            shown = integration_json(changed)
+        elif action == "rename":
+            shown = integration_json(integrations_admin.rename(session, args.name, args.new_name))
+        else:  # delete
+            integrations_admin.delete(session, args.name)
+            shown = {"deleted": args.name}
+    keys = ("name", "identifier", "url", "token") if action == "add" else tuple(shown)
+    emit(
+        {k: shown[k] for k in keys} if action == "add" else shown,
+        args.json,
+        lambda v: "\n".join(f"{k}: {v[k]}" for k in v),
+    )
+    if "token" in shown and not args.json:
+        print("The token is shown only now; it is stored hashed.", file=sys.stderr)
+    return 0
+
+
+# --- alerts and incidents --------------------------------------------------------------------
+
+
+def cmd_alerts(args: argparse.Namespace, store: Store) -> int:
+    if args.action == "list":
+        with store.read() as session:
+            items = [alert_json(a) for a in list_alerts(session, args.status, args.limit)]
+        emit(
+            items,
+            args.json,
+            lambda v: _table(
+                [["IID", "SEVERITY", "STATUS", "EVENTS", "INCIDENT", "TITLE"]]
+                + [
+                    [
+                        str(a["iid"]),
+                        a["severity"],
+                        a["status"],
+                        str(a["events"]),
+                        f"#{a['incident_iid']}" if a["incident_iid"] else "-",
+                        a["title"],
+                    ]
+                    for a in v
+                ]
+            ),
+        )
+        return 0
+    if args.action == "show":
+        with store.read() as session:
+            emit(
+                show_alert(session, args.iid),
+                args.json,
+                lambda v: "\n".join(f"{k}: {v[k]}" for k in v if k != "notes"),
+            )
+        return 0
+    with store.write() as session:
+        alert = lifecycle.set_alert_status(session, args.iid, args.status, actor())
+        shown = alert_json(alert)
+    emit(shown, args.json, lambda v: f"alert #{v['iid']} is {v['status']}")
+    return 0
+
+
+def cmd_incidents(args: argparse.Namespace, store: Store) -> int:
+    if args.action == "list":
+        with store.read() as session:
+            items = list_incidents(session, args.status)
+        emit(
+            items,
+            args.json,
+            lambda v: _table(
+                [["IID", "STATUS", "SEVERITY", "ALERTS", "TITLE"]]
+                + [
+                    [
+                        str(i["iid"]),
+                        i["status"],
+                        i["severity"],
+                        ",".join(f"#{a}" for a in i["alert_iids"]) or "-",
+                        i["title"],
+                    ]
+                    for i in v
+                ]
+            ),
+        )
+        return 0
+    if args.action == "show":
+        with store.read() as session:
+            shown = show_incident(session, args.iid)
+
+        def text(v: dict[str, Any]) -> str:
+            notes = "\n".join(f"- {n['created_at']} {n['author']}: {n['body']}" for n in v["notes"])
+            return (
+                f"#{v['iid']} {v['title']} [{v['status']}, {v['severity']}]\n\n"
+                f"{v['description']}\n\nNotes:\n{notes}"
+            )
+
+        emit(shown, args.json, text)
+        return 0
+    with store.write() as session:
+        if args.action == "close":
+            incident = lifecycle.close_incident(session, args.iid, actor())
+        else:
+            incident = lifecycle.reopen_incident(session, args.iid, actor())
+        result = {"iid": incident.iid, "status": incident.status}
+    emit(result, args.json, lambda v: f"incident #{v['iid']} is {v['status']}")
+    return 0
+
+
+# --- settings and templates ------------------------------------------------------------------
+
+
+def cmd_settings(args: argparse.Namespace, store: Store) -> int:
+    if args.action == "set":
+        with store.write() as session:
+            value = settings_admin.set_setting(session, args.key, args.value)
+        opt = config.option(args.key)
+        shown = "********" if opt.secret else value
+        emit({args.key: shown}, args.json, lambda v: f"{args.key} = {orjson.dumps(shown).decode()}")
+        return 0
+    with store.read() as session:
+        values = settings_admin.public_settings(settings_admin.load_settings(session))
+    emit(values, args.json, lambda v: "\n".join(f"{k} = {orjson.dumps(v[k]).decode()}" for k in v))
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace, store: Store) -> int:
+    if args.action == "add":
+        try:
+            content = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {args.file}: {exc}") from None
+        with store.write() as session:
+            shown = template_json(
+                templates_admin.save(session, args.name, content, replace=args.replace)
+            )
+        emit({"name": shown["name"]}, args.json, lambda v: f"template {v['name']!r} saved")
+        return 0
+    if args.action == "delete":
+        with store.write() as session:
+            templates_admin.delete(session, args.name)
+        emit({"deleted": args.name}, args.json, lambda v: f"template {args.name!r} deleted")
+        return 0
+    with store.read() as session:
+        if args.action == "show":
+            shown = template_json(templates_admin.find(session, args.name))
+            emit(shown, args.json, lambda v: v["content"])
+            return 0
+        items = [template_json(t) for t in templates_admin.list_all(session)]
+    emit(items, args.json, lambda v: "\n".join(t["name"] for t in v))
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"store URL (default: ${config.DB_ENV} or SQLite in the user data folder)",
+    )
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="Incident Console: alerts in, incidents out.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    serve = commands.add_parser("serve", help="run the alert listener headless")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help=f"port (default {config.DEFAULT_PORT}; 0 = any)")
+    _common(serve, json_flag=False)
+    serve.set_defaults(handler=cmd_serve)
+
+    integ = commands.add_parser("integrations", help="alert endpoints and their tokens")
+    integ_actions = integ.add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = integ_actions.add_parser("add", help="add an integration (prints its token once)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--type", choices=("http", "prometheus"), default="http")
+    _common(p)
+    _common(integ_actions.add_parser("list", help="list integrations"))
+    for action in ("show", "activate", "deactivate", "regenerate-token", "delete"):
+        p = integ_actions.add_parser(action, help=f"{action.replace('-', ' ')} an integration")
+        p.add_argument("name")
+        _common(p)
+    p = integ_actions.add_parser("rename", help="rename an integration")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    _common(p)
+    p = integ_actions.add_parser("set-mapping", help="read fields from custom payload paths")
+    p.add_argument("name")
+    p.add_argument(
+        "--field",
+        action="append",
+        required=True,
+        metavar="FIELD=PATH",
+        help="e.g. title=alert/name (repeatable; an empty path removes the field)",
+    )
+    _common(p)
+    integ.set_defaults(handler=cmd_integrations)
+
+    alerts = commands.add_parser("alerts", help="list alerts and change their status")
+    alert_actions = alerts.add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = alert_actions.add_parser("list", help="list alerts, newest first")
+    p.add_argument("--status", choices=tuple(ALERT_FILTERS))
+    p.add_argument("--limit", type=int, default=0)
+    _common(p)
+    p = alert_actions.add_parser("show", help="one alert with its activity")
+    p.add_argument("iid", type=int)
+    _common(p)
+    p = alert_actions.add_parser("set-status", help="set an alert's status")
+    p.add_argument("iid", type=int)
+    p.add_argument("status", choices=[s.value for s in AlertStatus])
+    _common(p)
+    alerts.set_defaults(handler=cmd_alerts)
+
+    incidents = commands.add_parser("incidents", help="list, show, close and reopen incidents")
+    inc_actions = incidents.add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = inc_actions.add_parser("list", help="list incidents, newest first")
+    p.add_argument("--status", choices=("open", "closed"))
+    _common(p)
+    for action in ("show", "close", "reopen"):
+        p = inc_actions.add_parser(action, help=f"{action} an incident")
+        p.add_argument("iid", type=int)
+        _common(p)
+    incidents.set_defaults(handler=cmd_incidents)
+
+    settings = commands.add_parser("settings", help="show and change settings")
+    set_actions = settings.add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = set_actions.add_parser("set", help="change a setting")
+    p.add_argument("key")
+    p.add_argument("value")
+    _common(p)
+    _common(set_actions.add_parser("show", help="show every setting"))
+    settings.set_defaults(handler=cmd_settings)
+
+    templates = commands.add_parser("templates", help="issue templates")
+    tpl_actions = templates.add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = tpl_actions.add_parser("add", help="add a template from a Markdown file")
+    p.add_argument("name")
+    p.add_argument("--file", required=True)
+    p.add_argument("--replace", action="store_true", help="replace a template of that name")
+    _common(p)
+    _common(tpl_actions.add_parser("list", help="list templates"))
+    for action in ("show", "delete"):
+        p = tpl_actions.add_parser(action, help=f"{action} a template")
+        p.add_argument("name")
+        _common(p)
+    templates.set_defaults(handler=cmd_templates)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        store = open_store(config.resolve_db_url(args.db))
+        try:
+            return int(args.handler(args, store))
+        finally:
+            store.dispose()
+    except (AdminError, CliError, StoreError, config.SettingError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

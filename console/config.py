@@ -1,0 +1,133 @@
+"""Typed settings: one declaration per option (type, default, description), and file paths.
+
+Settings live in the store so that every process using it (the window, `serve`, the command
+line, other consoles on a shared store) sees the same values; this module only declares them
+and turns text into typed values. Paths come from platformdirs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+
+APP_NAME = "incident-console"
+DB_ENV = "INCIDENT_CONSOLE_DB"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8842
+
+Kind = Literal["bool", "str", "int", "list", "choice"]
+
+
+class SettingError(ValueError):
+    """A setting key or value that is refused, with a message for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """The declaration of one setting."""
+
+    key: str
+    kind: Kind
+    default: Any
+    description: str
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("incident_management", "bool", True, "Enable incident management"),
+    Option("create_incident", "bool", False, "Create an incident for each new alert"),
+    Option("issue_template", "str", "", "Issue template appended to incidents made from alerts"),
+    Option("auto_close_incident", "bool", True, "Close the associated incident on recovery"),
+    Option("send_email", "bool", False, "Send a separate email notification for new alerts"),
+    Option("email_recipients", "list", [], "Recipients of alert emails (comma-separated)"),
+    Option("listen_host", "str", DEFAULT_HOST, "Address the alert listener binds to"),
+    Option(
+        "listen_port", "int", DEFAULT_PORT, "Port of the alert listener", minimum=0, maximum=65535
+    ),
+)
+
+OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+def option(key: str) -> Option:
+    """The declaration of `key`, or a SettingError naming the known keys."""
+    try:
+        return OPTIONS_BY_KEY[key]
+    except KeyError:
+        known = ", ".join(sorted(OPTIONS_BY_KEY))
+        raise SettingError(f"unknown setting {key!r}; known settings: {known}") from None
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Turn the text given for `key` (on the command line or in a form) into its typed value."""
+    opt = option(key)
+    raw = text.strip()
+    if opt.kind == "bool":
+        word = raw.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise SettingError(f"{key} must be true or false, not {text!r}")
+    if opt.kind == "int":
+        try:
+            number = int(raw)
+        except ValueError:
+            raise SettingError(f"{key} must be a whole number, not {text!r}") from None
+        if opt.minimum is not None and number < opt.minimum:
+            raise SettingError(f"{key} must be at least {opt.minimum}")
+        if opt.maximum is not None and number > opt.maximum:
+            raise SettingError(f"{key} must be at most {opt.maximum}")
+        return number
+    if opt.kind == "list":
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if opt.kind == "choice" and raw not in opt.choices:
+        raise SettingError(f"{key} must be one of {', '.join(opt.choices)}, not {text!r}")
+    return raw
+
+
+def coerce_stored(key: str, value: Any) -> Any:
+    """A stored value checked against the declaration; the default when it no longer fits."""
+    opt = OPTIONS_BY_KEY[key]
+    expected: type | tuple[type, ...] = {
+        "bool": bool,
+        "int": int,
+        "list": list,
+        "str": str,
+        "choice": str,
+    }[opt.kind]
+    if opt.kind == "int" and isinstance(value, bool):
+        return opt.default
+    return value if isinstance(value, expected) else opt.default
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting at its default value."""
+    return {opt.key: (list(opt.default) if opt.kind == "list" else opt.default) for opt in OPTIONS}
+
+
+def data_dir() -> Path:
+    """The user's data folder for the console (created on demand)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url() -> str:
+    """The SQLite store in the user's data folder."""
+    return f"sqlite:///{data_dir() / 'incident-console.db'}"
+
+
+def resolve_db_url(explicit: str | None) -> str:
+    """The store URL: `--db`, else `INCIDENT_CONSOLE_DB`, else the default SQLite file."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(DB_ENV, "").strip()
+    return from_env or default_db_url()

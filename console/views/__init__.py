@@ -1,0 +1,1 @@
+"""Qt only: windows, widgets and item models, thin adapters over the core."""

@@ -1,0 +1,152 @@
+"""Shared fixtures: a fresh store, a listener running on its own loop, a `serve` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# Qt must know there is no display before it loads (GUI tests run offscreen).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import httpx
+import pytest
+
+from console.admin import integrations as integrations_admin
+from console.admin import settings as settings_admin
+from console.runtime import BackgroundRuntime, Runtime
+from console.store import Store, open_store
+
+FORMATS = Path(__file__).resolve().parents[1].parent / "shared" / "formats"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    opened = open_store(db_url)
+    yield opened
+    opened.dispose()
+
+
+def set_settings(store: Store, **values: str) -> None:
+    with store.write() as session:
+        for key, value in values.items():
+            settings_admin.set_setting(session, key, value)
+
+
+@dataclass
+class Endpoint:
+    """An integration on a running listener, ready to post to."""
+
+    base: str
+    path: str
+    token: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        return self.base + self.path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def add_integration(
+    store: Store, base: str, name: str = "monitoring", kind: str = "http"
+) -> Endpoint:
+    with store.write() as session:
+        created = integrations_admin.create(session, name, kind)
+        return Endpoint(base, created.integration.url_path, created.token, name)
+
+
+class RunningListener:
+    """A Runtime served on an event loop in a background thread, as the desktop app runs it."""
+
+    def __init__(self, store: Store, max_pending: int | None = None) -> None:
+        self.store = store
+        self.runtime = Runtime(store, host="127.0.0.1", port=0, max_pending=max_pending)
+        self.background = BackgroundRuntime(self.runtime)
+        self.background.start()
+        self.base = self.runtime.listener.url
+
+    def refresh_integrations(self) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self.runtime.listener.registry.refresh(), self.background.loop
+        ).result(10)
+
+    def stop(self) -> None:
+        self.background.stop()
+
+
+@pytest.fixture
+def listener(store: Store) -> Iterator[RunningListener]:
+    running = RunningListener(store)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def endpoint(store: Store, listener: RunningListener) -> Endpoint:
+    point = add_integration(store, listener.base)
+    listener.refresh_integrations()
+    return point
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as session:
+        yield session
+
+
+LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+class ServeProcess:
+    """`incident-console serve` as a real process."""
+
+    def __init__(self, db_url: str, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "console", "serve", "--port", "0", "--db", db_url, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = LISTENING.search(line)
+        if match is None:
+            self.proc.kill()
+            raise AssertionError(f"serve did not start: {line!r} {self.proc.stderr.read()}")
+        self.base = match.group(1)
+
+    def stop(self, timeout: float = 10) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.wait(timeout)
+
+
+@pytest.fixture
+def serve(db_url: str, store: Store) -> Iterator[ServeProcess]:
+    process = ServeProcess(db_url)
+    yield process
+    if process.proc.poll() is None:
+        process.proc.kill()
+        process.proc.wait()
+
+
+def run_cli(*args: str, db_url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed command line in a fresh process."""
+    argv = [sys.executable, "-m", "console", *args]
+    if db_url is not None:
+        argv += ["--db", db_url]
+    return subprocess.run(argv, check=False, capture_output=True, text=True, timeout=60)
