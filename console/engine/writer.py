@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from console.engine.pipeline import AlertResult, Submission, process_batch
 from console.store import Store
@@ -132,6 +133,18 @@ class GroupCommitWriter:
         future: Future[T] = Future()
         self._enqueue(_Job(None, fn, future, 1))
         return future
+
+    def session_future(self, fn: Callable[[Session], T]) -> Future[T]:
+        """Run `fn(session)` on the writer thread; committed when it returns, rolled back if
+        it raises. This is how a process that runs a writer makes manual changes."""
+
+        def in_session(conn: Connection) -> T:
+            with Session(bind=conn) as session:
+                result = fn(session)
+                session.flush()
+                return result
+
+        return self.call_future(in_session)
 
     def _take(self) -> list[_Job] | None:
         with self._cond:
