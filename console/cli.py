@@ -90,6 +90,11 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
     port = args.port if args.port is not None else settings["listen_port"]
 
     async def run() -> None:
+        # Handlers first: a signal that arrives while starting still stops us cleanly.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         runtime = Runtime(store, host=host, port=port)
         try:
             await runtime.start()
@@ -97,10 +102,6 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
             raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         print(f"Incident Console listening on {runtime.listener.url}", flush=True)
         print(f"Store: {store.display_url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         print("Stopping: finishing requests and committing accepted alerts", flush=True)
         await runtime.stop()

@@ -48,13 +48,13 @@ class Runtime:
         try:
             await self.listener.start()
         except Exception:
-            self.writer.stop()
+            await self.writer.close()
             raise
 
     async def stop(self) -> None:
         """Stop listening, then let the writer commit everything it accepted, and stop it."""
         await self.listener.stop()
-        self.writer.stop()
+        await self.writer.close()
 
 
 class BackgroundRuntime:

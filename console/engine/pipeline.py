@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from console.admin.settings import load_settings
 from console.engine import describe
+from console.engine.bulk_insert import insert_rows
 from console.ingest.normalized import Action, NormalizedAlert
 from console.models import (
     ALERT_BOT,
@@ -36,6 +38,52 @@ from console.models import (
 
 GENERIC_SOURCE = "Generic Alert Endpoint"
 FINGERPRINT_CHUNK = 500
+
+# Statements are built once: constructing SQL expressions per batch cost more than running them.
+_OPEN_ALERTS = (
+    select(
+        Alert.iid,
+        Alert.fingerprint,
+        Alert.title,
+        Alert.status,
+        Alert.incident_iid,
+        Incident.status,
+        Alert.monitoring_tool,
+    )
+    .outerjoin(Incident, Incident.iid == Alert.incident_iid)
+    .where(
+        Alert.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        Alert.status != AlertStatus.RESOLVED.value,
+    )
+)
+_MAX_ALERT_IID = select(func.max(Alert.iid))
+_MAX_INCIDENT_IID = select(func.max(Incident.iid))
+_TEMPLATE = select(IssueTemplate.content).where(IssueTemplate.name == bindparam("name"))
+_UPDATE_ALERTS = (
+    update(Alert)
+    .where(Alert.iid == bindparam("b_iid"))
+    .values(
+        events=Alert.events + bindparam("b_added"),
+        last_seen_at=bindparam("b_seen"),
+        status=bindparam("b_status"),
+        ended_at=func.coalesce(bindparam("b_ended", type_=Alert.ended_at.type), Alert.ended_at),
+        updated_at=bindparam("b_now"),
+    )
+)
+_CLOSE_INCIDENTS = (
+    update(Incident)
+    .where(Incident.iid.in_(bindparam("iids", expanding=True)))
+    .values(
+        status=IncidentStatus.CLOSED.value,
+        closed_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+)
+_INTEGRATION_SEEN = (
+    update(Integration)
+    .where(Integration.id == bindparam("b_id"))
+    .values(last_alert_at=bindparam("b_seen"))
+)
 
 
 class Outcome:
@@ -154,22 +202,8 @@ class _Batch:
         )
         for start in range(0, len(fingerprints), FINGERPRINT_CHUNK):
             chunk = fingerprints[start : start + FINGERPRINT_CHUNK]
-            query = (
-                select(
-                    Alert.iid,
-                    Alert.fingerprint,
-                    Alert.title,
-                    Alert.status,
-                    Alert.incident_iid,
-                    Incident.status,
-                    Alert.monitoring_tool,
-                )
-                .outerjoin(Incident, Incident.iid == Alert.incident_iid)
-                .where(Alert.fingerprint.in_(chunk), Alert.status != AlertStatus.RESOLVED.value)
-            )
-            for iid, fp, title, status, incident_iid, incident_status, tool in self.conn.execute(
-                query
-            ):
+            rows = self.conn.execute(_OPEN_ALERTS, {"fingerprints": chunk})
+            for iid, fp, title, status, incident_iid, incident_status, tool in rows:
                 if fp is None:  # excluded by the query; keeps the types honest
                     continue
                 self.open[fp] = _OpenAlert(
@@ -180,21 +214,19 @@ class _Batch:
                     incident_open=incident_status == IncidentStatus.OPEN.value,
                     monitoring_tool=tool,
                 )
-        self.next_alert_iid = (self.conn.scalar(select(func.max(Alert.iid))) or 0) + 1
+        self.next_alert_iid = (self.conn.scalar(_MAX_ALERT_IID) or 0) + 1
 
     def template(self) -> str:
         if self._template is None:
             self._template = ""
             if self.template_name:
-                found = self.conn.scalar(
-                    select(IssueTemplate.content).where(IssueTemplate.name == self.template_name)
-                )
+                found = self.conn.scalar(_TEMPLATE, {"name": self.template_name})
                 self._template = found or ""
         return self._template
 
     def allocate_incident_iid(self) -> int:
         if not self.next_incident_iid:
-            self.next_incident_iid = (self.conn.scalar(select(func.max(Incident.iid))) or 0) + 1
+            self.next_incident_iid = (self.conn.scalar(_MAX_INCIDENT_IID) or 0) + 1
         iid = self.next_incident_iid
         self.next_incident_iid += 1
         return iid
@@ -412,20 +444,12 @@ class _Batch:
     def write(self) -> None:
         rows, conn = self.rows, self.conn
         if rows.incidents:
-            conn.execute(insert(Incident), rows.incidents)
+            insert_rows(conn, Incident, rows.incidents)
         if rows.updated:
+            # Updates first: an alert resolved in this batch must leave the open-fingerprint
+            # index before a new alert with the same fingerprint enters it.
             conn.execute(
-                update(Alert)
-                .where(Alert.iid == bindparam("b_iid"))
-                .values(
-                    events=Alert.events + bindparam("b_added"),
-                    last_seen_at=bindparam("b_seen"),
-                    status=bindparam("b_status"),
-                    ended_at=func.coalesce(
-                        bindparam("b_ended", type_=Alert.ended_at.type), Alert.ended_at
-                    ),
-                    updated_at=bindparam("b_now"),
-                ),
+                _UPDATE_ALERTS,
                 [
                     {
                         "b_iid": s.iid,
@@ -437,41 +461,39 @@ class _Batch:
                     }
                     for s in rows.updated.values()
                 ],
-                execution_options={"synchronize_session": False},
             )
-        # Updates first: an alert resolved in this batch must leave the open-fingerprint
-        # index before a new alert with the same fingerprint enters it.
         if rows.alerts:
-            conn.execute(insert(Alert), rows.alerts)
+            insert_rows(conn, Alert, rows.alerts)
         if rows.closed_incidents:
-            conn.execute(
-                update(Incident)
-                .where(Incident.iid.in_(rows.closed_incidents))
-                .values(status=IncidentStatus.CLOSED.value, closed_at=self.now, updated_at=self.now)
-            )
+            conn.execute(_CLOSE_INCIDENTS, {"iids": rows.closed_incidents, "now": self.now})
         if rows.events:
-            conn.execute(insert(AlertEvent), rows.events)
+            insert_rows(conn, AlertEvent, rows.events)
         if rows.notes:
-            conn.execute(insert(Note), rows.notes)
-        for integration_id, seen in rows.integrations_seen.items():
+            insert_rows(conn, Note, rows.notes)
+        if rows.integrations_seen:
             conn.execute(
-                update(Integration)
-                .where(Integration.id == integration_id)
-                .values(last_alert_at=seen)
+                _INTEGRATION_SEEN,
+                [{"b_id": i, "b_seen": seen} for i, seen in rows.integrations_seen.items()],
             )
 
 
-def _settings(conn: Connection) -> dict[str, Any]:
-    """Settings read inside the batch's transaction, so a change applies to the next batch."""
-    from sqlalchemy.orm import Session
-
+def read_settings(conn: Connection) -> dict[str, Any]:
+    """The settings as stored now, read on the batch's connection."""
     with Session(bind=conn) as session:
         return load_settings(session)
 
 
-def process_batch(conn: Connection, submissions: list[Submission]) -> list[list[AlertResult]]:
-    """Apply a batch of submissions in the caller's transaction; results per submission."""
-    batch = _Batch(conn, _settings(conn))
+def process_batch(
+    conn: Connection,
+    submissions: list[Submission],
+    settings: dict[str, Any] | None = None,
+) -> list[list[AlertResult]]:
+    """Apply a batch of submissions in the caller's transaction; results per submission.
+
+    `settings` may be a recent snapshot (the writer refreshes its copy every second); without
+    it they are read in the transaction.
+    """
+    batch = _Batch(conn, settings if settings is not None else read_settings(conn))
     batch.load(submissions)
     results = [[batch.apply(sub, alert) for alert in sub.alerts] for sub in submissions]
     batch.write()

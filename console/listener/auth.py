@@ -1,9 +1,10 @@
 """Who may post: integrations looked up by identifier, tokens read from the request.
 
-The registry keeps every integration in memory and refreshes it from the store every second
-(and at once when an unknown identifier arrives, at most a few times a second), so tokens
-regenerated or integrations deactivated from the command line or another console apply
-within a second, and no request waits on the store to be authenticated.
+The registry keeps every integration in memory and refreshes it from the store every second,
+so tokens regenerated or integrations deactivated from the command line or another console
+apply within a second, and no request waits on the store to be authenticated. An identifier
+it does not know is looked up once in the store (an integration added a moment ago works at
+once); a miss is remembered for a second so a flood of made-up identifiers costs little.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from console.store import Store
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 1.0
-MISS_REFRESH_SECONDS = 0.25
+MISS_MEMORY_SECONDS = 1.0
+MAX_REMEMBERED_MISSES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +68,22 @@ class IntegrationRegistry:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._by_identifier: dict[str, KnownIntegration] = {}
-        self._loaded_at = 0.0
+        self._misses: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
-    def _load(self) -> dict[str, KnownIntegration]:
+    def _load(self, identifier: str | None = None) -> dict[str, KnownIntegration]:
+        query = select(
+            Integration.id,
+            Integration.identifier,
+            Integration.name,
+            Integration.active,
+            Integration.token_hash,
+            Integration.mapping,
+        )
+        if identifier is not None:
+            query = query.where(Integration.identifier == identifier)
         with self.store.read() as session:
-            rows = session.execute(
-                select(
-                    Integration.id,
-                    Integration.identifier,
-                    Integration.name,
-                    Integration.active,
-                    Integration.token_hash,
-                    Integration.mapping,
-                )
-            ).all()
+            rows = session.execute(query).all()
         return {
             identifier: KnownIntegration(id_, name, active, token_hash, dict(mapping or {}))
             for id_, identifier, name, active, token_hash, mapping in rows
@@ -90,15 +93,26 @@ class IntegrationRegistry:
         """Reload every integration from the store (off the event loop)."""
         async with self._lock:
             self._by_identifier = await asyncio.to_thread(self._load)
-            self._loaded_at = time.monotonic()
+            self._misses.clear()
 
     async def get(self, identifier: str) -> KnownIntegration | None:
         """The integration with this identifier, or None."""
         found = self._by_identifier.get(identifier)
-        if found is None and time.monotonic() - self._loaded_at > MISS_REFRESH_SECONDS:
-            await self.refresh()
-            found = self._by_identifier.get(identifier)
-        return found
+        if found is not None:
+            return found
+        now = time.monotonic()
+        missed_at = self._misses.get(identifier)
+        if missed_at is not None and now - missed_at < MISS_MEMORY_SECONDS:
+            return None
+        loaded = await asyncio.to_thread(self._load, identifier)
+        found = loaded.get(identifier)
+        if found is not None:
+            self._by_identifier[identifier] = found
+            return found
+        if len(self._misses) >= MAX_REMEMBERED_MISSES:
+            self._misses.clear()
+        self._misses[identifier] = now
+        return None
 
     async def keep_fresh(self) -> None:
         """Refresh every second until cancelled; store errors are retried, not raised."""

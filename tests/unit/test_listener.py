@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from console.admin import integrations as integrations_admin
-from tests.conftest import FORMATS, Endpoint, RunningListener, set_settings
+from tests.conftest import FORMATS, Endpoint, RunningListener, add_integration, set_settings
 
 
 def body(name: str) -> bytes:
@@ -244,22 +244,42 @@ def test_incident_created_when_setting_is_on(client, endpoint, store):
     assert result["incident_iid"] == 1
 
 
-def test_overload_answers_503_with_retry_after(store, client):
+def test_overload_answers_503_with_retry_after(store):
+    """A tiny queue and a burst of concurrent posts: the excess gets 503 + Retry-After."""
+    import asyncio
+
     busy = RunningListener(store, max_pending=1)
     try:
         point = _endpoint_on(store, busy)
-        # Hold the writer so the queue cannot drain.
-        import threading
 
-        gate = threading.Event()
-        blocker = busy.runtime.writer.call_future(lambda _conn: gate.wait(10))
-        response = post(client, point, body("generic-alert.json"))
-        assert response.status_code == 503
-        assert response.headers["Retry-After"] == "1"
-        assert "overloaded" in response.json()["error"]
-        gate.set()
-        blocker.result(10)
-        assert post(client, point, body("generic-alert.json")).status_code == 200
+        async def burst() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=10) as client:
+                return await asyncio.gather(
+                    *(
+                        client.post(
+                            point.url,
+                            json={"title": f"storm {n}", "fingerprint": str(n)},
+                            headers=point.headers,
+                        )
+                        for n in range(64)
+                    )
+                )
+
+        refused: list[httpx.Response] = []
+        for _ in range(5):
+            responses = asyncio.run(burst())
+            assert {r.status_code for r in responses} <= {200, 503}
+            refused += [r for r in responses if r.status_code == 503]
+            if refused:
+                break
+        assert refused, "no request was refused with a queue of one"
+        assert refused[0].headers["Retry-After"] == "1"
+        assert "overloaded" in refused[0].json()["error"]
+        with httpx.Client(timeout=10) as client:
+            later = client.post(
+                point.url, json={"title": "after", "fingerprint": "z"}, headers=point.headers
+            )
+        assert later.status_code == 200
     finally:
         busy.stop()
 
@@ -270,3 +290,25 @@ def _endpoint_on(store, running: RunningListener) -> Endpoint:
     point = add_integration(store, running.base, name="busy")
     running.refresh_integrations()
     return point
+
+
+def test_integration_added_while_running_works_at_once(client, store, listener):
+    point = add_integration(store, listener.base, name="just-added")
+    response = client.post(point.url, content=body("generic-alert.json"), headers=point.headers)
+    assert response.status_code == 200
+
+
+def test_setting_changed_while_running_applies_within_five_seconds(client, endpoint, store):
+    import time
+
+    post(client, endpoint, json.dumps({"title": "before", "fingerprint": "f0"}))
+    set_settings(store, create_incident="true")
+    deadline = time.monotonic() + 5
+    n = 0
+    while True:
+        n += 1
+        [result] = post(client, endpoint, json.dumps({"title": "x", "fingerprint": f"f{n}"})).json()
+        if result["incident_iid"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert result["incident_iid"] is not None
