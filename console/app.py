@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from console import config
 from console.admin.settings import load_settings
-from console.runtime import BackgroundRuntime, Runtime
+from console.runtime import INGEST_SWITCH_INTERVAL, BackgroundRuntime, Runtime
 from console.store import StoreError, open_store
 
 
@@ -46,6 +46,7 @@ def main(argv: Sequence[str]) -> int:
     from console.views.live_updates import LiveUpdates
     from console.views.main_window import MainWindow
 
+    sys.setswitchinterval(INGEST_SWITCH_INTERVAL)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     updates = LiveUpdates()
     background = BackgroundRuntime(Runtime(store, host=host, port=port, on_commit=updates.push))
@@ -54,6 +55,7 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         print(f"incident-console: error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
+    print(f"Incident Console listening on {background.runtime.listener.url}", flush=True)
     window = MainWindow(store, background.runtime.listener.url, updates)
     window.show()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 
 import pytest
 
-from console.runtime import BackgroundRuntime, Runtime
+from console.runtime import INGEST_SWITCH_INTERVAL, BackgroundRuntime, Runtime
 from console.store import Store
 from console.views.actions import ActionRunner
 from console.views.context import ViewContext
@@ -18,6 +19,8 @@ from tests.conftest import Endpoint, add_integration
 @pytest.fixture
 def background(qapp, store: Store) -> Iterator[BackgroundRuntime]:
     """Ingestion (writer and listener) on its own thread, as the desktop app runs it."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(INGEST_SWITCH_INTERVAL)
     updates = LiveUpdates()
     runtime = Runtime(store, host="127.0.0.1", port=0, on_commit=updates.push)
     running = BackgroundRuntime(runtime)
@@ -25,6 +28,7 @@ def background(qapp, store: Store) -> Iterator[BackgroundRuntime]:
     running.start()
     yield running
     running.stop()
+    sys.setswitchinterval(previous)
 
 
 @pytest.fixture
