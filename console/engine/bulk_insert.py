@@ -12,37 +12,42 @@ Other databases take the ordinary SQLAlchemy path.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Column, Connection, DateTime, Table, insert
 
-from console.models import Base
+from console.models import Base, UTCDateTime
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
-_statements: dict[str, tuple[str, tuple[str, ...]]] = {}
+_statements: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[int, ...]]] = {}
 
 
-def _sqlite_statement(table: Table) -> tuple[str, tuple[str, ...]]:
-    cached = _statements.get(table.name)
+def _plain(column: Column[Any]) -> bool:
+    """Whether the driver can take the column's Python values as they are."""
+    return not isinstance(column.type, DateTime | UTCDateTime | JSON)
+
+
+def _sqlite_statement(table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """The INSERT for these columns, and the positions whose values need encoding."""
+    cached = _statements.get((table.name, keys))
     if cached is None:
-        columns = tuple(column.name for column in table.columns)
-        marks = ", ".join("?" for _ in columns)
+        marks = ", ".join("?" for _ in keys)
         # Names come from our own table definitions, never from input.
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-        cached = _statements[table.name] = (sql, columns)
+        sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({marks})"  # noqa: S608
+        special = tuple(i for i, key in enumerate(keys) if not _plain(table.c[key]))
+        cached = _statements[(table.name, keys)] = (sql, special)
     return cached
 
 
 class _Encoder:
-    """Turns Python values into what the sqlite3 driver stores, memoizing datetimes."""
+    """Turns datetimes and JSON values into what SQLAlchemy would store, memoizing datetimes."""
 
     def __init__(self) -> None:
         self._times: dict[datetime, str] = {}
 
     def __call__(self, value: Any) -> Any:
-        if value is None or isinstance(value, str | int | float):
-            return value
         if isinstance(value, datetime):
             text = self._times.get(value)
             if text is None:
@@ -55,14 +60,22 @@ class _Encoder:
 
 
 def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts keyed by column name; missing columns are NULL) into `model`'s table."""
+    """Insert `rows` into `model`'s table; every row has the keys of the first one."""
     if not rows:
         return
     table = cast(Table, model.__table__)
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), rows)
         return
-    sql, columns = _sqlite_statement(table)
+    keys = tuple(column.name for column in table.columns if column.name in rows[0])
+    sql, special = _sqlite_statement(table, keys)
     encode = _Encoder()
-    params = [tuple(encode(row.get(column)) for column in columns) for row in rows]
+    pick = itemgetter(*keys)
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        picked = pick(row)
+        values = list(picked) if len(keys) > 1 else [picked]
+        for i in special:
+            values[i] = encode(values[i])
+        params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
