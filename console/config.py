@@ -20,6 +20,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8842
 
 Kind = Literal["bool", "str", "int", "list", "choice"]
+# The names of console.models.Severity; repeated so that config stays free of the models.
+SEVERITY_NAMES = ("critical", "high", "medium", "low", "info", "unknown")
+THEMES = ("dark", "light", "system")
 
 
 class SettingError(ValueError):
@@ -51,6 +54,21 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "listen_port", "int", DEFAULT_PORT, "Port of the alert listener", minimum=0, maximum=65535
     ),
+    Option(
+        "notify_severities",
+        "list",
+        list(SEVERITY_NAMES),
+        "Severities that raise a desktop notification",
+        choices=SEVERITY_NAMES,
+    ),
+    Option(
+        "sound_severities",
+        "list",
+        ["critical"],
+        "Severities whose alerts sound until acknowledged",
+        choices=SEVERITY_NAMES,
+    ),
+    Option("theme", "choice", "system", "Colour theme of the window", choices=THEMES),
 )
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
@@ -89,7 +107,15 @@ def parse_value(key: str, text: str) -> Any:
             raise SettingError(f"{key} must be at most {opt.maximum}")
         return number
     if opt.kind == "list":
-        return [item.strip() for item in raw.split(",") if item.strip()]
+        items = [item.strip() for item in raw.split(",") if item.strip()]
+        if opt.choices:
+            items = [item.lower() for item in items]
+            wrong = [item for item in items if item not in opt.choices]
+            if wrong:
+                raise SettingError(
+                    f"{key} items must be among {', '.join(opt.choices)}, not {', '.join(wrong)}"
+                )
+        return items
     if opt.kind == "choice" and raw not in opt.choices:
         raise SettingError(f"{key} must be one of {', '.join(opt.choices)}, not {text!r}")
     return raw
