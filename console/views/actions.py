@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from sqlalchemy.orm import Session
 
 from console.engine.writer import GroupCommitWriter
+from console.views.live_updates import LiveUpdates
 
 T = TypeVar("T")
 Done = Callable[[Any, BaseException | None], None]
@@ -25,9 +26,15 @@ class ActionRunner(QObject):
 
     _finished = Signal(object, object, object)
 
-    def __init__(self, writer: GroupCommitWriter, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        writer: GroupCommitWriter,
+        updates: LiveUpdates | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.writer = writer
+        self.updates = updates
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def run(self, fn: Callable[[Session], T], done: Done | None = None) -> Future[T]:
@@ -38,10 +45,12 @@ class ActionRunner(QObject):
             failed: Future[T] = Future()
             failed.set_exception(exc)
             future = failed
-        if done is not None:
-            future.add_done_callback(lambda f: self._finished.emit(done, f, None))
+        future.add_done_callback(lambda f: self._finished.emit(done, f, None))
         return future
 
-    def _deliver(self, done: Done, future: Future[Any], _unused: object) -> None:
+    def _deliver(self, done: Done | None, future: Future[Any], _unused: object) -> None:
         error = future.exception()
-        done(None if error is not None else future.result(), error)
+        if error is None and self.updates is not None:
+            self.updates.touch()  # every view refreshes after a manual change
+        if done is not None:
+            done(None if error is not None else future.result(), error)

@@ -17,7 +17,8 @@ COALESCE_MS = 50
 
 
 class LiveUpdates(QObject):
-    """Emits `changed(alert_iids, incident_iids)` at most every 50 ms."""
+    """Emits `changed(alert_iids, incident_iids)` at most every 50 ms; empty lists after
+    `touch()` mean "something changed": refresh what is shown."""
 
     changed = Signal(list, list)
 
@@ -26,6 +27,7 @@ class LiveUpdates(QObject):
         self._lock = threading.Lock()
         self._alerts: set[int] = set()
         self._incidents: set[int] = set()
+        self._touched = False
         self._timer = QTimer(self)
         self._timer.setInterval(COALESCE_MS)
         self._timer.timeout.connect(self._drain)
@@ -37,11 +39,17 @@ class LiveUpdates(QObject):
             self._alerts.update(stats.alert_iids)
             self._incidents.update(stats.incident_iids)
 
+    def touch(self) -> None:
+        """Record a change whose ids are unknown (a manual edit): views refresh what they show."""
+        with self._lock:
+            self._touched = True
+
     def _drain(self) -> None:
         with self._lock:
-            if not self._alerts and not self._incidents:
+            if not self._alerts and not self._incidents and not self._touched:
                 return
             alerts, incidents = sorted(self._alerts), sorted(self._incidents)
             self._alerts.clear()
             self._incidents.clear()
+            self._touched = False
         self.changed.emit(alerts, incidents)

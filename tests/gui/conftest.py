@@ -36,7 +36,7 @@ def ctx(background: BackgroundRuntime, store: Store) -> ViewContext:
     runtime = background.runtime
     return ViewContext(
         store,
-        ActionRunner(runtime.writer),
+        ActionRunner(runtime.writer, background.updates),  # type: ignore[attr-defined]
         background.updates,  # type: ignore[attr-defined]
         runtime.listener,
         "tester",

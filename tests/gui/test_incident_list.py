@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from console.engine import lifecycle
@@ -12,7 +11,6 @@ from console.views.incident_list import PAGE, IncidentListModel, IncidentListWid
 from tests.conftest import set_settings
 
 # The offscreen platform says so whenever a top-level widget is shown; it is not a problem.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def post(endpoint, title: str, severity: str = "critical", fingerprint: str | None = None):

@@ -13,8 +13,6 @@ from console.models import Alert, Incident, Note
 from console.views.incident_view import IncidentView
 from tests.conftest import set_settings
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 def post(endpoint, title: str, severity: str = "critical", **extra):
     body = {"title": title, "severity": severity, "fingerprint": title, **extra}

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from PySide6.QtCore import Qt
 
 from console.views.notifications import IncidentNotifier
 from tests.conftest import set_settings
-
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def post(endpoint, title: str, severity: str = "critical"):

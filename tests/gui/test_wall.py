@@ -14,8 +14,6 @@ from console.incident_queries import WallAlert
 from console.views.wall import WallWindow
 from console.views.wall_parts import WallAlertsModel
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 def post(endpoint, title: str, severity: str = "critical"):
     body = {"title": title, "severity": severity, "fingerprint": title, "service": "api"}
