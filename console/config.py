@@ -23,6 +23,7 @@ Kind = Literal["bool", "str", "int", "list", "choice"]
 # The names of console.models.Severity; repeated so that config stays free of the models.
 SEVERITY_NAMES = ("critical", "high", "medium", "low", "info", "unknown")
 THEMES = ("dark", "light", "system")
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 
 class SettingError(ValueError):
@@ -69,6 +70,22 @@ OPTIONS: tuple[Option, ...] = (
         choices=SEVERITY_NAMES,
     ),
     Option("theme", "choice", "system", "Colour theme of the window", choices=THEMES),
+    # Slack: slash commands on the listener, and an incoming webhook for notifications.
+    Option("slack_signing_secret", "str", "", "Slack app signing secret", secret=True),
+    Option("slack_webhook_url", "str", "", "Slack incoming webhook URL", secret=True),
+    Option("slack_trigger", "str", "/incident", "Slash command that drives the console"),
+    # Email (SMTP).
+    Option("smtp_host", "str", "", "SMTP server"),
+    Option("smtp_port", "int", 587, "SMTP port", minimum=1, maximum=65535),
+    Option("smtp_security", "choice", "starttls", "SMTP security", choices=SMTP_SECURITY),
+    Option("smtp_user", "str", "", "SMTP user name"),
+    Option("smtp_password", "str", "", "SMTP password", secret=True),
+    Option("smtp_from", "str", "", "Sender address of alert emails"),
+    # Zoom and metrics data sources.
+    Option("zoom_personal_url", "str", "", "Personal Zoom meeting link for 'Start Zoom'"),
+    Option("prometheus_urls", "list", [], "Prometheus base URLs charts may query"),
+    Option("grafana_url", "str", "", "Grafana base URL charts may query"),
+    Option("grafana_token", "str", "", "Grafana API token (Bearer)", secret=True),
 )
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
