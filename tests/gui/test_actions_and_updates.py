@@ -24,14 +24,21 @@ def test_posted_alerts_arrive_as_one_coalesced_signal(qtbot, ctx, gui_endpoint):
 
 def test_action_runner_reports_result_and_refusal_on_gui_thread(qtbot, ctx, gui_endpoint):
     with httpx.Client(timeout=10) as client:
-        client.post(gui_endpoint.url, content=(FORMATS / "generic-alert.json").read_bytes(),
-                    headers=gui_endpoint.headers)
+        client.post(
+            gui_endpoint.url,
+            content=(FORMATS / "generic-alert.json").read_bytes(),
+            headers=gui_endpoint.headers,
+        )
     runner: ActionRunner = ctx.actions
     outcomes: list[tuple[object, object]] = []
-    runner.run(lambda s: lifecycle.set_alert_status(s, 1, "acknowledged", "tester").status,
-               lambda result, error: outcomes.append((result, error)))
-    runner.run(lambda s: lifecycle.set_alert_status(s, 99, "resolved", "tester"),
-               lambda result, error: outcomes.append((result, error)))
+    runner.run(
+        lambda s: lifecycle.set_alert_status(s, 1, "acknowledged", "tester").status,
+        lambda result, error: outcomes.append((result, error)),
+    )
+    runner.run(
+        lambda s: lifecycle.set_alert_status(s, 99, "resolved", "tester"),
+        lambda result, error: outcomes.append((result, error)),
+    )
     qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=5000)
     assert outcomes[0] == ("acknowledged", None)
     assert outcomes[1][0] is None and "no alert #99" in str(outcomes[1][1])
