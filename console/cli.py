@@ -23,7 +23,7 @@ from console.admin import AdminError
 from console.admin import integrations as integrations_admin
 from console.admin import settings as settings_admin
 from console.admin import templates as templates_admin
-from console.engine import lifecycle
+from console.engine import lifecycle, quick_actions
 from console.models import AlertStatus
 from console.queries import (
     ALERT_FILTERS,
@@ -96,6 +96,8 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runtime = Runtime(store, host=host, port=port)
+        # Settings may move the listener while it runs; say where it listens now.
+        runtime.moved = lambda url: print(f"Incident Console listening on {url}", flush=True)
         try:
             await runtime.start()
         except OSError as exc:
@@ -247,6 +249,20 @@ def cmd_incidents(args: argparse.Namespace, store: Store) -> int:
 
         emit(shown, args.json, text)
         return 0
+    if args.action == "note":
+        body = sys.stdin.read() if args.body == "-" else args.body
+        with store.write() as session:  # a refused quick action rolls everything back
+            done = quick_actions.apply_to_note(session, args.iid, body, actor())
+        noted = {"iid": done.iid, "note": done.text or None, "actions": list(done.messages)}
+
+        def said(v: dict[str, Any]) -> str:
+            lines = list(v["actions"])
+            if v["note"]:
+                lines.append(f"note added to incident #{v['iid']}")
+            return "\n".join(lines)
+
+        emit(noted, args.json, said)
+        return 0
     with store.write() as session:
         if args.action == "close":
             incident = lifecycle.close_incident(session, args.iid, actor())
@@ -290,6 +306,32 @@ def cmd_templates(args: argparse.Namespace, store: Store) -> int:
         with store.write() as session:
             templates_admin.delete(session, args.name)
         emit({"deleted": args.name}, args.json, lambda v: f"template {args.name!r} deleted")
+        return 0
+    if args.action in ("rename", "duplicate"):
+        change = templates_admin.rename if args.action == "rename" else templates_admin.duplicate
+        with store.write() as session:
+            name = change(session, args.name, args.new_name).name
+        done = "renamed to" if args.action == "rename" else "duplicated as"
+        emit({"name": name}, args.json, lambda v: f"template {args.name!r} {done} {v['name']!r}")
+        return 0
+    if args.action == "import":
+        found = templates_admin.read_folder(args.dir)
+        with store.write() as session:
+            result = templates_admin.import_templates(session, found, replace=args.replace)
+        imported = {"added": result.added, "replaced": result.replaced, "skipped": result.skipped}
+        emit(
+            imported,
+            args.json,
+            lambda v: "\n".join(f"{k}: {', '.join(v[k])}" for k in v if v[k]),
+        )
+        if result.skipped and not args.json:
+            print("Skipped templates already in the store (use --replace).", file=sys.stderr)
+        return 0
+    if args.action == "export":
+        with store.read() as session:
+            pairs = [(t.name, t.content) for t in templates_admin.list_all(session)]
+        written = [str(path) for path in templates_admin.write_folder(args.dir, pairs)]
+        emit({"written": written}, args.json, lambda v: "\n".join(v["written"]))
         return 0
     with store.read() as session:
         if args.action == "show":
@@ -367,7 +409,9 @@ def build_parser() -> Parser:
     _common(p)
     alerts.set_defaults(handler=cmd_alerts)
 
-    incidents = commands.add_parser("incidents", help="list, show, close and reopen incidents")
+    incidents = commands.add_parser(
+        "incidents", help="list, show, close, reopen and comment on incidents"
+    )
     inc_actions = incidents.add_subparsers(dest="action", required=True, parser_class=Parser)
     p = inc_actions.add_parser("list", help="list incidents, newest first")
     p.add_argument("--status", choices=("open", "closed"))
@@ -376,6 +420,12 @@ def build_parser() -> Parser:
         p = inc_actions.add_parser(action, help=f"{action} an incident")
         p.add_argument("iid", type=int)
         _common(p)
+    p = inc_actions.add_parser("note", help="comment on an incident (runs its quick actions)")
+    p.add_argument("iid", type=int)
+    p.add_argument(
+        "body", help="Markdown ('-' reads it from stdin); lines like /close are quick actions"
+    )
+    _common(p)
     incidents.set_defaults(handler=cmd_incidents)
 
     settings = commands.add_parser("settings", help="show and change settings")
@@ -399,6 +449,18 @@ def build_parser() -> Parser:
         p = tpl_actions.add_parser(action, help=f"{action} a template")
         p.add_argument("name")
         _common(p)
+    for action in ("rename", "duplicate"):
+        p = tpl_actions.add_parser(action, help=f"{action} a template")
+        p.add_argument("name")
+        p.add_argument("new_name")
+        _common(p)
+    p = tpl_actions.add_parser("import", help="add every NAME.md file of a folder")
+    p.add_argument("dir", help="e.g. .gitlab/issue_templates")
+    p.add_argument("--replace", action="store_true", help="replace templates of the same name")
+    _common(p)
+    p = tpl_actions.add_parser("export", help="write every template to DIR/NAME.md")
+    p.add_argument("dir")
+    _common(p)
     templates.set_defaults(handler=cmd_templates)
     return parser
 

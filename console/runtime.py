@@ -1,19 +1,47 @@
 """The ingestion runtime: the one writer and the listener, wired together on one event loop.
 
 `serve` runs it on the main loop; the desktop app runs it on a worker thread's loop, so the
-window never delays an alert.
+window never delays an alert. The runtime also moves the listener when `listen_host` or
+`listen_port` change: `rebind` binds the new address before letting go of the old one, and
+a watcher reads those two settings every second, so a change made on the command line or in
+another window reaches a running `serve` or window within seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import errno
+import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
+import orjson
+from aiohttp import web
+from sqlalchemy import select
+
+from console import config
 from console.engine.writer import BatchStats, GroupCommitWriter
 from console.listener import Listener
 from console.metrics import ListenerMetrics
+from console.models import SettingRow
+from console.services.notify import NotificationDispatcher
 from console.store import Store
+
+log = logging.getLogger(__name__)
+WATCH_SECONDS = 1.0
+LISTEN_KEYS = ("listen_host", "listen_port")
+LISTEN_BACKLOG = 1024
+
+
+class RebindError(Exception):
+    """The listener could not move; it still listens where it did."""
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class Runtime:
@@ -27,34 +55,166 @@ class Runtime:
         port: int,
         on_commit: Callable[[BatchStats], None] | None = None,
         max_pending: int | None = None,
+        watch_settings: bool = True,
     ) -> None:
         self.store = store
         self._observer = on_commit
+        self._watch = watch_settings
+        self._watcher: asyncio.Task[None] | None = None
+        self._rebinding: asyncio.Lock | None = None
+        # The address asked for (port 0 stays 0 here, while the listener knows the real one).
+        self.requested: tuple[str, int] = (host, port)
+        self.listen_error: str | None = None
+        # Told the new URL after every move (`serve` can print it); runs on the loop.
+        self.moved: Callable[[str], None] | None = None
         self.writer = GroupCommitWriter(store, on_commit=self._committed)
         if max_pending is not None:
             self.writer.max_pending = max_pending
         self.metrics = ListenerMetrics(lambda: float(self.writer.pending))
         self.listener = Listener(store, self.writer, host=host, port=port, metrics=self.metrics)
+        # Slack and email, sent off the ingest path; its failures show in /healthz.
+        self.notifier = NotificationDispatcher(store)
+        self.listener.health_sections["notifications"] = self.notifier.health
 
     def _committed(self, stats: BatchStats) -> None:
         self.metrics.batch_size.observe(stats.alerts)
         self.metrics.commit_seconds.observe(stats.seconds)
+        self.notifier.observe(stats)
         if self._observer is not None:
             self._observer(stats)
 
     async def start(self) -> None:
-        """Start the writer, then listen."""
+        """Start the writer, then listen, then watch the listener settings."""
         self.writer.start()
         try:
             await self.listener.start()
         except Exception:
             await self.writer.close()
             raise
+        self.notifier.start()
+        self._rebinding = asyncio.Lock()
+        if self._watch:
+            seen = await asyncio.to_thread(self._read_listen_settings)
+            self._watcher = asyncio.create_task(self._watch_settings(seen))
 
     async def stop(self) -> None:
         """Stop listening, then let the writer commit everything it accepted, and stop it."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         await self.listener.stop()
         await self.writer.close()
+        await self.notifier.stop()
+
+    async def rebind(self, host: str, port: int) -> str:
+        """Move the listener to `host:port` and return its new URL.
+
+        The new address is bound before the old one is let go, so no alert finds the door
+        closed; connections already open finish on the old socket. When the new address is
+        refused, RebindError says why and the listener stays where it was. One exception to
+        the order: the same port on another address of this machine (127.0.0.1 → 0.0.0.0)
+        overlaps the old socket, so there the old one is closed first, and reopened if the
+        new one fails.
+        """
+        if self._rebinding is None:
+            raise RebindError("the listener is not running")
+        async with self._rebinding:
+            runner: web.AppRunner | None = getattr(self.listener, "_runner", None)
+            if runner is None:
+                raise RebindError("the listener is not running")
+            if (host, port) == self.requested:
+                return self.listener.url
+            old_sites = runner.sites
+            before = {tuple(a) for a in runner.addresses}
+            try:
+                await self._bind(runner, host, port)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or port != self.listener.port:
+                    raise self._refused(host, port, exc) from None
+                await self._swap(runner, old_sites, host, port, exc)
+            else:
+                for old in old_sites:
+                    await old.stop()
+            new = [a for a in runner.addresses if tuple(a) not in before] or runner.addresses
+            self.listener.host = host
+            self.listener.port = int(new[0][1]) if new else port
+            self.requested = (host, port)
+            self.listen_error = None
+            log.info("listener moved to %s", self.listener.url)
+            if self.moved is not None:
+                self.moved(self.listener.url)
+            return self.listener.url
+
+    @staticmethod
+    async def _bind(runner: web.AppRunner, host: str, port: int) -> None:
+        site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
+        try:
+            await site.start()
+        except BaseException:
+            await site.stop()  # unregister the site that never bound
+            raise
+
+    async def _swap(
+        self,
+        runner: web.AppRunner,
+        old_sites: set[Any],
+        host: str,
+        port: int,
+        first: OSError,
+    ) -> None:
+        for old in old_sites:
+            await old.stop()
+        try:
+            await self._bind(runner, host, port)
+        except OSError as exc:
+            old_host, _ = self.requested
+            await self._bind(runner, old_host, self.listener.port)
+            raise self._refused(host, port, exc) from first
+
+    def _refused(self, host: str, port: int, exc: OSError) -> RebindError:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return RebindError(
+            f"cannot listen on {_address(host, port)}: {reason}; "
+            f"still listening on {self.listener.url}"
+        )
+
+    def _read_listen_settings(self) -> tuple[str, int]:
+        """`listen_host` and `listen_port` as stored (two rows by key: cheap to poll)."""
+        values: dict[str, Any] = {k: config.OPTIONS_BY_KEY[k].default for k in LISTEN_KEYS}
+        with self.store.read() as session:
+            rows = session.execute(
+                select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(LISTEN_KEYS))
+            )
+            for key, text in rows:
+                try:
+                    values[key] = config.coerce_stored(key, orjson.loads(text))
+                except orjson.JSONDecodeError:
+                    continue
+        return str(values["listen_host"]), int(values["listen_port"])
+
+    async def _watch_settings(self, seen: tuple[str, int]) -> None:
+        """Rebind when the stored address changes. Only a change counts: an address given
+        on the command line (`serve --port`) stays until the settings move."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                wanted = await asyncio.to_thread(self._read_listen_settings)
+            except Exception as exc:  # the store is away for a moment; try again later
+                log.debug("cannot read listener settings: %s", exc)
+                continue
+            if wanted == seen:
+                continue
+            seen = wanted
+            if wanted == self.requested:
+                self.listen_error = None
+                continue
+            try:
+                await self.rebind(*wanted)
+            except RebindError as exc:
+                self.listen_error = str(exc)
+                log.warning("%s", exc)
 
 
 # While the GUI thread runs Python, the ingest thread waits for the GIL up to one switch
@@ -83,6 +243,16 @@ class BackgroundRuntime:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout)
             raise
+
+    @property
+    def requested(self) -> tuple[str, int]:
+        """The address the listener was last asked to bind (port 0 stays 0)."""
+        return self.runtime.requested
+
+    def rebind(self, host: str, port: int) -> concurrent.futures.Future[str]:
+        """Move the listener (see `Runtime.rebind`) from any thread; the future gives the
+        new URL or the RebindError."""
+        return asyncio.run_coroutine_threadsafe(self.runtime.rebind(host, port), self.loop)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop listening, commit what was accepted, and end the thread."""

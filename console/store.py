@@ -40,7 +40,7 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says why."""
 
 
-def _normalise_url(url: str) -> str:
+def normalise_url(url: str) -> str:
     """Accept a bare file path as a SQLite store, and the `postgresql://` short form."""
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
@@ -74,7 +74,7 @@ class Store:
     """One store: a reader engine, a writer engine, and their sessions."""
 
     def __init__(self, url: str) -> None:
-        self.url = _normalise_url(url)
+        self.url = normalise_url(url)
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:

@@ -42,7 +42,8 @@ class NewIntegration:
     token: str
 
 
-def _clean_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """The name as stored (trimmed), or AdminError saying why it is refused."""
     cleaned = name.strip()
     if not cleaned:
         raise AdminError("an integration needs a name")
@@ -63,7 +64,7 @@ def find(session: Session, name: str) -> Integration:
 
 def create(session: Session, name: str, kind: str = "http") -> NewIntegration:
     """Add an integration with a fresh identifier and token."""
-    cleaned = _clean_name(name)
+    cleaned = check_name(name)
     if kind not in INTEGRATION_TYPES:
         raise AdminError(f"integration type must be one of {', '.join(INTEGRATION_TYPES)}")
     if session.scalar(select(Integration.id).where(Integration.name == cleaned)) is not None:
@@ -106,7 +107,7 @@ def set_active(session: Session, name: str, active: bool) -> Integration:
 def rename(session: Session, name: str, new_name: str) -> Integration:
     """Rename an integration; its URL keeps working (alerts are routed by identifier)."""
     integration = find(session, name)
-    cleaned = _clean_name(new_name)
+    cleaned = check_name(new_name)
     clash = session.scalar(select(Integration.id).where(Integration.name == cleaned))
     if clash is not None and clash != integration.id:
         raise AdminError(f"an integration named {cleaned!r} already exists")
@@ -150,4 +151,15 @@ def set_mapping(session: Session, name: str, items: list[str]) -> Integration:
         else:
             mapping.pop(field, None)
     integration.mapping = mapping
+    return integration
+
+
+def replace_mapping(session: Session, name: str, mapping: dict[str, str]) -> Integration:
+    """Make `mapping` (field → path) the integration's whole mapping; empty paths are left out.
+
+    Fields and paths are checked as `set-mapping` checks them; a refusal changes nothing.
+    """
+    integration = find(session, name)
+    checked = parse_mapping_items([f"{field}={path}" for field, path in mapping.items()])
+    integration.mapping = {field: path for field, path in checked.items() if path}
     return integration

@@ -1,4 +1,5 @@
-"""Edits people make to an incident: title, description, notes, severity, labels, assignees.
+"""Edits people make to an incident: creating one, title, description, notes, severity, labels,
+assignees.
 
 Every change but a comment leaves a system note saying who changed what, in the words GitLab
 uses, so the incident's timeline tells the whole story. Closing and reopening live in
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console.admin import AdminError
 from console.engine.lifecycle import get_incident
-from console.models import Incident, Note, Severity, utcnow
+from console.models import INCIDENT_LABEL, Incident, IncidentStatus, Note, Severity, utcnow
 
 MAX_TITLE = 255
 MAX_TEXT = 1_000_000  # description or note, in characters (GitLab's limit is 1 MiB)
@@ -38,7 +40,8 @@ def parse_names(text: str, prefix: str) -> list[str]:
     return names
 
 
-def _checked_names(names: Iterable[str], what: str) -> list[str]:
+def checked_names(names: Iterable[str], what: str) -> list[str]:
+    """Label or assignee names, trimmed and deduplicated; AdminError for one that is refused."""
     cleaned: list[str] = []
     for raw in names:
         name = raw.strip()
@@ -60,6 +63,65 @@ def _reference(prefix: str, name: str) -> str:
 
 def _listed(prefix: str, names: list[str]) -> str:
     return " ".join(_reference(prefix, name) for name in names)
+
+
+def labels_note(added: list[str], removed: list[str]) -> str:
+    """`added ~a ~b labels and removed ~c label`: the system note for a change of labels."""
+    parts = []
+    if added:
+        parts.append(f"added {_listed('~', added)} label{'s' if len(added) > 1 else ''}")
+    if removed:
+        word = "label" + ("s" if len(removed) > 1 else "")
+        parts.append(f"removed {_listed('~', removed)} {word}")
+    return " and ".join(parts)
+
+
+def assignees_note(added: list[str], removed: list[str]) -> str:
+    """`assigned to @a and unassigned @b`: the system note for a change of assignees."""
+    parts = []
+    if added:
+        parts.append(f"assigned to {_listed('@', added)}")
+    if removed:
+        parts.append(f"unassigned {_listed('@', removed)}")
+    return " and ".join(parts)
+
+
+def severity_note(severity: str) -> str:
+    """The system note for a change of severity."""
+    return f"changed severity to **{severity}**"
+
+
+def create_incident(session: Session, title: str, description: str, author: str) -> Incident:
+    """Open an incident from scratch (severity unknown, labelled `incident`).
+
+    Its number is the next free one; the caller's write transaction (the one writer, or a
+    store write) keeps numbering serial.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise AdminError("the title may not be empty")
+    if len(title) > MAX_TITLE:
+        raise AdminError(f"the title is longer than {MAX_TITLE} characters")
+    if len(description) > MAX_TEXT:
+        raise AdminError(f"the description is longer than {MAX_TEXT} characters")
+    iid = (session.scalar(select(func.max(Incident.iid))) or 0) + 1
+    now = utcnow()
+    incident = Incident(
+        iid=iid,
+        title=title,
+        description=description,
+        status=IncidentStatus.OPEN.value,
+        severity=Severity.UNKNOWN.value,
+        labels=[INCIDENT_LABEL],
+        assignees=[],
+        zoom_url=None,
+        author=author,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    return incident
 
 
 def edit_title(session: Session, iid: int, title: str, author: str) -> Incident:
@@ -115,7 +177,7 @@ def set_severity(session: Session, iid: int, severity: str, author: str) -> Inci
         raise AdminError(f"severity must be one of {', '.join(names)}, not {severity!r}")
     if value != incident.severity:
         incident.severity = value
-        _system_note(session, incident, f"changed severity to **{value}**", author)
+        _system_note(session, incident, severity_note(value), author)
     session.flush()
     return incident
 
@@ -123,19 +185,13 @@ def set_severity(session: Session, iid: int, severity: str, author: str) -> Inci
 def set_labels(session: Session, iid: int, labels: Iterable[str], author: str) -> Incident:
     """Give an incident exactly these labels."""
     incident = get_incident(session, iid)
-    wanted = _checked_names(labels, "label")
+    wanted = checked_names(labels, "label")
     current = list(incident.labels or [])
     added = [name for name in wanted if name not in current]
     removed = [name for name in current if name not in wanted]
     if added or removed:
         incident.labels = wanted
-        parts = []
-        if added:
-            parts.append(f"added {_listed('~', added)} label{'s' if len(added) > 1 else ''}")
-        if removed:
-            word = "label" + ("s" if len(removed) > 1 else "")
-            parts.append(f"removed {_listed('~', removed)} {word}")
-        _system_note(session, incident, " and ".join(parts), author)
+        _system_note(session, incident, labels_note(added, removed), author)
     session.flush()
     return incident
 
@@ -143,17 +199,12 @@ def set_labels(session: Session, iid: int, labels: Iterable[str], author: str) -
 def set_assignees(session: Session, iid: int, assignees: Iterable[str], author: str) -> Incident:
     """Give an incident exactly these assignees."""
     incident = get_incident(session, iid)
-    wanted = _checked_names(assignees, "assignee")
+    wanted = checked_names(assignees, "assignee")
     current = list(incident.assignees or [])
     added = [name for name in wanted if name not in current]
     removed = [name for name in current if name not in wanted]
     if added or removed:
         incident.assignees = wanted
-        parts = []
-        if added:
-            parts.append(f"assigned to {_listed('@', added)}")
-        if removed:
-            parts.append(f"unassigned {_listed('@', removed)}")
-        _system_note(session, incident, " and ".join(parts), author)
+        _system_note(session, incident, assignees_note(added, removed), author)
     session.flush()
     return incident

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from console.admin.settings import load_settings
-from console.engine import describe
+from console.engine import describe, template_actions
 from console.engine.bulk_insert import insert_rows
 from console.ingest.normalized import Action, NormalizedAlert
 from console.models import (
@@ -191,6 +191,7 @@ class _Batch:
         )
         self.template_name = str(settings.get("issue_template") or "")
         self._template: str | None = None
+        self._template_actions: template_actions.TemplateActions | None = None
         self.rows = _Rows()
         self.open: dict[str, _OpenAlert] = {}
         self.next_alert_iid = 0
@@ -222,6 +223,10 @@ class _Batch:
             if self.template_name:
                 found = self.conn.scalar(_TEMPLATE, {"name": self.template_name})
                 self._template = found or ""
+                # Quick actions in the template act on each incident instead of showing.
+                self._template_actions = template_actions.template_actions(self._template)
+                if self._template_actions is not None:
+                    self._template = self._template_actions.text
         return self._template
 
     def allocate_incident_iid(self) -> int:
@@ -337,22 +342,24 @@ class _Batch:
 
     def open_incident(self, alert: NormalizedAlert) -> int:
         iid = self.allocate_incident_iid()
-        self.rows.incidents.append(
-            {
-                "iid": iid,
-                "title": describe.incident_title(alert.title, iid)[:255],
-                "description": describe.incident_description(alert, self.template()),
-                "status": IncidentStatus.OPEN.value,
-                "severity": alert.severity,
-                "labels": [INCIDENT_LABEL],
-                "assignees": [],
-                "zoom_url": None,
-                "author": ALERT_BOT,
-                "created_at": self.now,
-                "updated_at": self.now,
-                "closed_at": None,
-            }
-        )
+        row: dict[str, Any] = {
+            "iid": iid,
+            "title": describe.incident_title(alert.title, iid)[:255],
+            "description": describe.incident_description(alert, self.template()),
+            "status": IncidentStatus.OPEN.value,
+            "severity": alert.severity,
+            "labels": [INCIDENT_LABEL],
+            "assignees": [],
+            "zoom_url": None,
+            "author": ALERT_BOT,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "closed_at": None,
+        }
+        self.rows.incidents.append(row)
+        if self._template_actions is not None:
+            for body in self._template_actions.apply(row):
+                self.note(body, alert_iid=None, incident_iid=iid)
         return iid
 
     def touch(self, state: _OpenAlert, sub: Submission) -> None:

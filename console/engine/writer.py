@@ -61,6 +61,9 @@ class BatchStats:
     seconds: float
     alert_iids: tuple[int, ...]
     incident_iids: tuple[int, ...]
+    # What happened to each alert (new, repeat, recovery, incident opened or closed), for
+    # observers such as notifications.
+    results: tuple[AlertResult, ...] = ()
 
 
 @dataclass(slots=True)
@@ -258,6 +261,7 @@ class GroupCommitWriter:
             seconds=seconds,
             alert_iids=tuple(r.alert_iid for r in flat if r.alert_iid is not None),
             incident_iids=tuple(r.incident_iid for r in flat if r.incident_iid is not None),
+            results=tuple(flat),
         )
         try:
             self.on_commit(stats)

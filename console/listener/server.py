@@ -21,6 +21,7 @@ from console.engine.pipeline import AlertResult, Outcome, Source, Submission
 from console.engine.writer import GroupCommitWriter, Overloaded, WriterStopped
 from console.ingest import MAX_BODY_BYTES, PayloadError, parse_body
 from console.listener.auth import IntegrationRegistry, request_token, token_valid
+from console.listener.slack import SlashCommands
 from console.metrics import ListenerMetrics
 from console.store import Store
 
@@ -88,6 +89,8 @@ class Listener:
         self.started_at = time.time()
         self.last_alert_at: float | None = None
         self.errors = 0
+        # Extra sections of /healthz (name → a function returning JSON-able data).
+        self.health_sections: dict[str, Callable[[], Any]] = {}
         self._runner: web.AppRunner | None = None
         self._refresher: asyncio.Task[None] | None = None
 
@@ -101,6 +104,7 @@ class Listener:
         app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY_BYTES)
         app.router.add_post("/alerts/notify/{slug}/{endpoint}", self.notify)
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_post("/slack/commands", SlashCommands(self.store, self.writer).handle)
         app.router.add_get("/metrics", self.render_metrics)
         return app
 
@@ -216,6 +220,7 @@ class Listener:
             },
             "store": {"ok": store_ok, "detail": detail, "url": self.store.display_url},
         }
+        body.update({name: section() for name, section in self.health_sections.items()})
         return json_response(body, 200 if store_ok and writer_ok else 503)
 
     async def render_metrics(self, _request: web.Request) -> web.Response:

@@ -8,7 +8,6 @@ overwritten by such a refresh.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,9 @@ from sqlalchemy.orm import Session
 from console.admin import AdminError
 from console.config import SEVERITY_NAMES
 from console.engine import incident_edits as edits
-from console.engine import lifecycle
+from console.engine import lifecycle, quick_actions
+from console.engine import zoom as zoom_service
+from console.engine.zoom import zoom_link_problem
 from console.incident_queries import IncidentDetail, incident_detail
 from console.views.context import ViewContext
 from console.views.incident_activity import ALL, COMMENTS, HISTORY, NoteComposer, activity_html
@@ -43,7 +44,6 @@ from console.views.theme import SEVERITY_GLYPHS
 
 POLL_MS = 3000
 # GitLab's rule for meeting links (PRODUCT C10).
-ZOOM_URL = re.compile(r"https://(?:[\w-]+\.)?zoom\.us/(?:s|j|my)/\S+")
 
 
 def _heading(text: str) -> QLabel:
@@ -89,6 +89,9 @@ class IncidentView(QWidget):
         self.status = QLabel()
         self.close_button = QPushButton("Close incident")
         self.zoom_button = QPushButton("Join Zoom")
+        self.zoom_button.setObjectName("joinZoom")
+        self.start_zoom_button = QPushButton("Start Zoom")
+        self.start_zoom_button.setToolTip("Attach your personal meeting link (Settings → Zoom)")
         self.meta = QLabel()
         self.meta.setProperty("muted", True)
         self.error = QLabel()
@@ -101,6 +104,7 @@ class IncidentView(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.status)
         header.addWidget(self.zoom_button)
+        header.addWidget(self.start_zoom_button)
         header.addWidget(self.close_button)
 
         self.description = MarkdownEditor("Description", "Describe the incident (Markdown)")
@@ -169,6 +173,7 @@ class IncidentView(QWidget):
         self.title.editingFinished.connect(self._title_edited)
         self.close_button.clicked.connect(self._close_or_reopen)
         self.zoom_button.clicked.connect(self._join_zoom)
+        self.start_zoom_button.clicked.connect(self._start_zoom)
         self.description.save_requested.connect(self.save_description)
         self.severity.activated.connect(self._severity_chosen)
         self.labels.editingFinished.connect(self._labels_edited)
@@ -251,8 +256,10 @@ class IncidentView(QWidget):
             opened += f" · closed {format_when(detail.closed_at)}"
         self.meta.setText(opened)
         zoom = detail.zoom_url or ""
-        self.zoom_button.setVisible(bool(ZOOM_URL.fullmatch(zoom)))
+        joinable = bool(zoom) and zoom_link_problem(zoom) is None
+        self.zoom_button.setVisible(joinable)
         self.zoom_button.setToolTip(zoom)
+        self.start_zoom_button.setVisible(not joinable and detail.status != "closed")
         self.severity.setCurrentIndex(max(0, self.severity.findData(detail.severity)))
         if not self.labels.hasFocus():
             self.labels.setText(", ".join(detail.labels))
@@ -286,7 +293,7 @@ class IncidentView(QWidget):
     def save_description(self, text: str) -> None:
         """Store an edited description."""
         self._write(
-            lambda s, i, who: edits.edit_description(s, i, text, who),
+            lambda s, i, who: quick_actions.apply_to_description(s, i, text, who),
             self.description.stop_editing,
         )
 
@@ -295,7 +302,10 @@ class IncidentView(QWidget):
         text = self.composer.toPlainText()
         if not text.strip():
             return
-        self._write(lambda s, i, who: edits.add_note(s, i, text, who), self.composer.clear)
+        # Quick actions (/close, /zoom <url>, /label ~x ...) act; the rest is the comment.
+        self._write(
+            lambda s, i, who: quick_actions.apply_to_note(s, i, text, who), self.composer.clear
+        )
 
     def _title_edited(self) -> None:
         text = self.title.text()
@@ -330,8 +340,17 @@ class IncidentView(QWidget):
 
     def _join_zoom(self) -> None:
         zoom = self.detail.zoom_url if self.detail is not None else None
-        if zoom and ZOOM_URL.fullmatch(zoom):
+        if zoom and zoom_link_problem(zoom) is None:
             QDesktopServices.openUrl(QUrl(zoom))
+
+    def _start_zoom(self) -> None:
+        """Attach the personal meeting link from settings, then open it."""
+
+        def opened() -> None:
+            if self.detail is not None and self.detail.zoom_url:
+                QDesktopServices.openUrl(QUrl(self.detail.zoom_url))
+
+        self._write(zoom_service.start_zoom, opened)
 
     def _alert_clicked(self, item: QListWidgetItem) -> None:
         iid = item.data(Qt.ItemDataRole.UserRole)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Iterator
 
@@ -14,6 +15,19 @@ from console.views.actions import ActionRunner
 from console.views.context import ViewContext
 from console.views.live_updates import LiveUpdates
 from tests.conftest import Endpoint, add_integration
+
+
+@pytest.fixture(autouse=True)
+def collect_cycles_on_gui_thread() -> Iterator[None]:
+    """Free each test's cyclic garbage on the GUI thread when it ends.
+
+    Qt objects without a parent (the fixtures' LiveUpdates, a view under test) often sit in
+    reference cycles; left to the cyclic collector they may be freed on whichever thread
+    triggers a collection (the ingest loop), and a QObject deleted off its own thread with a
+    running timer crashes the next event loop turn.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
