@@ -25,7 +25,7 @@ from sqlalchemy import select
 from console import config
 from console.engine.writer import BatchStats, GroupCommitWriter
 from console.listener import Listener
-from console.metrics import ListenerMetrics
+from console.listener.metrics import ListenerMetrics
 from console.models import SettingRow
 from console.services.notify import NotificationDispatcher
 from console.store import Store

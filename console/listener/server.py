@@ -21,8 +21,8 @@ from console.engine.pipeline import AlertResult, Outcome, Source, Submission
 from console.engine.writer import GroupCommitWriter, Overloaded, WriterStopped
 from console.ingest import MAX_BODY_BYTES, PayloadError, parse_body
 from console.listener.auth import IntegrationRegistry, request_token, token_valid
+from console.listener.metrics import ListenerMetrics
 from console.listener.slack import SlashCommands
-from console.metrics import ListenerMetrics
 from console.store import Store
 
 log = logging.getLogger(__name__)
