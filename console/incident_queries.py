@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from console.engine.lifecycle import get_incident
-from console.models import OPEN_STATUSES, Alert, AlertStatus, Incident, Note, Severity
+from console.models import (
+    OPEN_STATUSES,
+    Alert,
+    AlertStatus,
+    Incident,
+    IncidentStatus,
+    Note,
+    Severity,
+)
 
 INCIDENT_STATES = ("open", "closed", "all")
 
@@ -318,3 +326,25 @@ def alert_rate(session: Session, now: datetime, minutes: int = 60) -> list[int]:
         if 0 <= slot < minutes:
             counts[slot] += 1
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveZoom:
+    """The meeting of the newest open incident that has one (the wall's Join Zoom)."""
+
+    iid: int
+    title: str
+    url: str
+
+
+def active_zoom(session: Session) -> ActiveZoom | None:
+    """The newest open incident's Zoom meeting, or None when no open incident has one."""
+    row = session.execute(
+        select(Incident.iid, Incident.title, Incident.zoom_url)
+        .where(Incident.status == IncidentStatus.OPEN.value, Incident.zoom_url.is_not(None))
+        .order_by(Incident.iid.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row[2]:
+        return None
+    return ActiveZoom(row[0], row[1], row[2])

@@ -16,9 +16,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
+    QDesktopServices,
     QGuiApplication,
     QHideEvent,
     QKeySequence,
@@ -33,13 +34,21 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLayout,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.config import SEVERITY_NAMES
-from console.incident_queries import alert_rate, most_urgent_open_alerts, open_alert_counts
+from console.engine.zoom import zoom_link_problem
+from console.incident_queries import (
+    ActiveZoom,
+    active_zoom,
+    alert_rate,
+    most_urgent_open_alerts,
+    open_alert_counts,
+)
 from console.views.context import ViewContext
 from console.views.theme import resource_text
 from console.views.wall_parts import (
@@ -90,8 +99,16 @@ class WallWindow(QWidget):
         self.sound.setProperty("muted", True)
         self.clock = QLabel()
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.zoom_button = QPushButton()
+        self.zoom_button.setObjectName("wallZoom")
+        self.zoom_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.zoom_button.hide()
+        self.zoom_button.clicked.connect(self._join_zoom)
+        self.zoom_url = ""
         top = QHBoxLayout()
         top.addWidget(self.heading)
+        top.addSpacing(24)
+        top.addWidget(self.zoom_button)
         top.addStretch(1)
         top.addWidget(self.sound)
         top.addSpacing(24)
@@ -250,6 +267,8 @@ class WallWindow(QWidget):
         with self.ctx.store.read() as session:
             counts = open_alert_counts(session)
             rows = most_urgent_open_alerts(session, LIST_ROWS)
+            meeting = active_zoom(session)
+        self._show_zoom(meeting)
         for name, tile in self.tiles.items():
             tile.set_count(counts.by_severity.get(name, 0))
         self.unacked_tile.set_count(counts.unacknowledged)
@@ -259,6 +278,19 @@ class WallWindow(QWidget):
         self.model.set_rows(rows, now)
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))
+
+    def _show_zoom(self, meeting: ActiveZoom | None) -> None:
+        """One click joins the call of the newest open incident that has one."""
+        joinable = meeting is not None and zoom_link_problem(meeting.url) is None
+        self.zoom_button.setVisible(joinable)
+        if meeting is not None and joinable:
+            self.zoom_url = meeting.url
+            self.zoom_button.setText(f"JOIN ZOOM · #{meeting.iid} {meeting.title}")
+            self.zoom_button.setToolTip(meeting.url)
+
+    def _join_zoom(self) -> None:
+        if self.zoom_url and zoom_link_problem(self.zoom_url) is None:
+            QDesktopServices.openUrl(QUrl(self.zoom_url))
 
     def refresh_chart(self) -> None:
         """Recount alerts per minute on the reader thread, then redraw the bars."""

@@ -126,3 +126,26 @@ def test_wall_model_flashes_only_unacknowledged_rows(qtmodeltester, qapp):
     assert model.data(model.index(0, 3)) == "5 min" and model.data(model.index(1, 3)) == "7 s"
     assert model.data(model.index(1, 1)) == "#2  slow   (web-1)"
     qtmodeltester.check(model)
+
+
+def test_join_zoom_on_the_wall_opens_the_open_incidents_meeting(qtbot, ctx, store, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QDesktopServices
+
+    from console.engine import incident_edits
+    from console.engine import zoom as zoom_service
+    from console.views.wall import WallWindow
+
+    with store.write() as session:
+        incident = incident_edits.create_incident(session, "Checkout down", "", "ana")
+        zoom_service.set_zoom_link(session, incident.iid, "https://zoom.us/j/123456789", "ana")
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    wall = WallWindow(ctx)
+    qtbot.addWidget(wall)
+    wall.show()
+    wall.refresh()
+    assert wall.zoom_button.isVisible()
+    assert "Checkout down" in wall.zoom_button.text()
+    qtbot.mouseClick(wall.zoom_button, Qt.MouseButton.LeftButton)
+    assert opened == ["https://zoom.us/j/123456789"]
