@@ -81,6 +81,8 @@ class Alert(Base):
         ),
         Index("ix_alerts_status_started", "status", "started_at"),
         Index("ix_alerts_started_at", "started_at"),
+        # The feed's severity order (see console.feed); both columns never change after insert.
+        Index("ix_alerts_severity_started", "severity", "started_at"),
         Index("ix_alerts_incident_iid", "incident_iid"),
     )
 
