@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import orjson
 
-from console import __version__, config
+from console import __version__, cli_metrics, config
 from console.admin import AdminError
 from console.admin import integrations as integrations_admin
 from console.admin import settings as settings_admin
@@ -462,6 +462,8 @@ def build_parser() -> Parser:
     p.add_argument("dir")
     _common(p)
     templates.set_defaults(handler=cmd_templates)
+
+    cli_metrics.register(commands, _common)
     return parser
 
 
@@ -470,6 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        if not getattr(args, "needs_store", True):
+            return int(args.handler(args, None))
         store = open_store(config.resolve_db_url(args.db))
         try:
             return int(args.handler(args, store))

@@ -4,7 +4,8 @@ Incident descriptions, notes and templates come from alerts and people alike, so
 built to be harmless whatever the input: raw HTML is never interpreted (it shows as text),
 links survive only for http, https, mailto and `incident-console://`, and images become links
 so nothing remote is fetched unless someone clicks. A line that holds only metrics links is
-reported in `embed_rows` and rendered as a marked placeholder where a chart will go.
+reported in `embed_rows` and rendered as a marked placeholder where a chart will go; what each
+link asks for (`console.charts.embeds`) is listed in `embeds`.
 
 Pure Python: no Qt here, so the same rendering serves the window, Slack and the tests.
 """
@@ -16,6 +17,7 @@ import re
 import secrets
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import markdown
@@ -24,6 +26,8 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
+from console.charts.embeds import Embed, parse_link
+
 ALLOWED_SCHEMES = ("http://", "https://", "mailto:", "incident-console://")
 MAX_EMBEDS = 100  # links per text that may become charts (PRODUCT C6)
 EMBED_CLASS = "metrics-embed"
@@ -31,7 +35,6 @@ EMBED_CLASS = "metrics-embed"
 _URL_TOKEN = re.compile(r"<?(\S+?)>?")
 _SEPARATORS = re.compile(r"[\s,]+")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_GRAFANA_PANEL = re.compile(r"^https?://[^/\s]+(?:/[^\s?]*)?/d/[^/\s?]+/[^\s]*[?&]panelId=")
 _BARE_URL = re.compile(r"(?<![\w/@])(?:https?://|incident-console://)[^\s<>\"'`]+")
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 _TASK = re.compile(r"^\[([ xX])\]\s+")
@@ -42,12 +45,14 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 class RenderedMarkdown:
     """HTML for a QTextBrowser and the 0-based source lines that hold only metrics links.
 
-    `embed_links[n]` lists the links found on line `embed_rows[n]`, side by side as written.
+    `embed_links[n]` lists the links found on line `embed_rows[n]`, side by side as written;
+    `embeds` holds one `Embed` per link, in the same order, each knowing its row.
     """
 
     html: str
     embed_rows: list[int]
     embed_links: list[list[str]] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
 
 
 def safe_url(url: str) -> str | None:
@@ -66,13 +71,8 @@ def safe_url(url: str) -> str | None:
 
 
 def is_metrics_link(url: str) -> bool:
-    """Whether `url` names a chart: a Prometheus graph, a Grafana panel or our own metrics."""
-    lowered = url.lower()
-    if lowered.startswith("incident-console://metrics?"):
-        return True
-    if not lowered.startswith(("http://", "https://")):
-        return False
-    return "/graph?g0.expr=" in url or _GRAFANA_PANEL.match(url) is not None
+    """Whether `url` is a complete chart link: Prometheus graph, Grafana panel or our own."""
+    return safe_url(url) == url and parse_link(url) is not None
 
 
 def metrics_links(line: str) -> list[str]:
@@ -283,8 +283,11 @@ class _SafeConsoleMarkdown(Extension):  # type: ignore[misc]  # Markdown ships n
         md.treeprocessors.register(_Sanitiser(md, self.state), "console_sanitiser", -10)
 
 
-def render(text: str) -> RenderedMarkdown:
-    """Render Markdown to safe Qt rich-text HTML, with metrics-link lines as placeholders."""
+def render(text: str, reference: datetime | None = None) -> RenderedMarkdown:
+    """Render Markdown to safe Qt rich-text HTML, with metrics-link lines as placeholders.
+
+    `reference` is the moment relative chart ranges end at (an alert's start); default now.
+    """
     source = text.replace("\r\n", "\n").replace("\r", "\n")
     embeds = find_embeds(source.split("\n"))
     state = _RenderState(embeds)
@@ -299,4 +302,11 @@ def render(text: str) -> RenderedMarkdown:
         if row not in state.placed:  # the line sat where no block could start: show it as text
             rendered = rendered.replace(marker, html.escape(lines[row].strip()))
     rows = sorted(state.placed)
-    return RenderedMarkdown(rendered, rows, [embeds[row] for row in rows])
+    moment = reference or datetime.now(UTC)
+    charts = [
+        embed.at_row(row)
+        for row in rows
+        for embed in (parse_link(url, moment) for url in embeds[row])
+        if embed is not None
+    ]
+    return RenderedMarkdown(rendered, rows, [embeds[row] for row in rows], charts)

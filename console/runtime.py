@@ -27,6 +27,7 @@ from console.engine.writer import BatchStats, GroupCommitWriter
 from console.listener import Listener
 from console.listener.metrics import ListenerMetrics
 from console.models import SettingRow
+from console.services.alert_rules import RuleEvaluator
 from console.services.notify import NotificationDispatcher
 from console.store import Store
 
@@ -75,6 +76,8 @@ class Runtime:
         # Slack and email, sent off the ingest path; its failures show in /healthz.
         self.notifier = NotificationDispatcher(store)
         self.listener.health_sections["notifications"] = self.notifier.health
+        # Console-managed alert rules raise and resolve alerts through the same writer.
+        self.rules = RuleEvaluator(store, self.writer.submit)
 
     def _committed(self, stats: BatchStats) -> None:
         self.metrics.batch_size.observe(stats.alerts)
@@ -92,6 +95,7 @@ class Runtime:
             await self.writer.close()
             raise
         self.notifier.start()
+        self.rules.start()
         self._rebinding = asyncio.Lock()
         if self._watch:
             seen = await asyncio.to_thread(self._read_listen_settings)
@@ -104,6 +108,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+        await self.rules.stop()
         await self.listener.stop()
         await self.writer.close()
         await self.notifier.stop()

@@ -1,8 +1,14 @@
-"""How an incident made from an alert is titled and described (GitLab's presenter rules)."""
+"""How an incident made from an alert is titled and described (GitLab's presenter rules).
+
+An alert from Prometheus (its payload has a `generatorURL` graph link and the alert a query)
+gets a chart of its query from 30 minutes before to 30 minutes after its start: a Prometheus
+graph link on a line of its own, which the Markdown renderer turns into a live chart.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit
 
 from console.ingest.normalized import NormalizedAlert
 
@@ -10,6 +16,7 @@ DEFAULT_ALERT_TITLE = "New: Alert"
 PART_SEPARATOR = "\n\n---\n\n"
 # Two trailing spaces make each line a hard break in Markdown, as GitLab writes them.
 BREAK = "  "
+CHART_MARGIN = timedelta(minutes=30)  # before and after the alert's start, as GitLab drew it
 
 
 def incident_title(alert_title: str, incident_iid: int) -> str:
@@ -31,6 +38,24 @@ def _escape_inline(value: str) -> str:
     return " ".join(value.split())
 
 
+def metrics_link(alert: NormalizedAlert) -> str:
+    """A Prometheus graph link of the alert's query around its start, or "" when unknown."""
+    generator = alert.payload.get("generatorURL") if alert.payload else None
+    if not alert.full_query or not isinstance(generator, str):
+        return ""
+    try:
+        parts = urlsplit(generator.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    if not parts.path.endswith("/graph"):
+        return ""
+    end = (alert.started_at + CHART_MARGIN).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{base}?g0.expr={quote(alert.full_query, safe='')}&g0.range_input=1h&g0.end_input={end}"
+
+
 def summary(alert: NormalizedAlert) -> str:
     """The `#### Summary` block, then `#### Alert Details` with the payload's other keys."""
     lines = ["#### Summary", ""]
@@ -49,6 +74,9 @@ def summary(alert: NormalizedAlert) -> str:
         ("Description", alert.description),
     ]
     lines += [f"**{name}:** {_escape_inline(value)}{BREAK}" for name, value in facts if value]
+    chart = metrics_link(alert)
+    if chart:
+        lines += ["", "#### Metrics", "", chart]
     if alert.details:
         lines += ["", "#### Alert Details", ""]
         lines += [

@@ -4,6 +4,7 @@ from console.models.alert import OPEN_STATUSES, Alert, AlertEvent, AlertStatus, 
 from console.models.base import Base, UTCDateTime, utcnow
 from console.models.incident import ALERT_BOT, INCIDENT_LABEL, Incident, IncidentStatus, Note
 from console.models.integration import INTEGRATION_TYPES, Integration
+from console.models.metrics import AlertRule, Dashboard
 from console.models.setting import SettingRow
 from console.models.template import IssueTemplate
 
@@ -14,8 +15,10 @@ __all__ = [
     "OPEN_STATUSES",
     "Alert",
     "AlertEvent",
+    "AlertRule",
     "AlertStatus",
     "Base",
+    "Dashboard",
     "Incident",
     "IncidentStatus",
     "Integration",

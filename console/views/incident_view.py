@@ -35,6 +35,9 @@ from console.engine import lifecycle, quick_actions
 from console.engine import zoom as zoom_service
 from console.engine.zoom import zoom_link_problem
 from console.incident_queries import IncidentDetail, incident_detail
+from console.views.alert_rules_view import add_alert
+from console.views.chart_fetcher import shared_fetcher, store_dashboards, store_sources
+from console.views.charts import ChartStrip, note_embeds, with_charts
 from console.views.context import ViewContext
 from console.views.incident_activity import ALL, COMMENTS, HISTORY, NoteComposer, activity_html
 from console.views.incident_activity import when as format_when
@@ -64,6 +67,9 @@ class IncidentView(QWidget):
     def __init__(self, ctx: ViewContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        charts = shared_fetcher()
+        charts.set_sources(store_sources(ctx.store), store_dashboards(ctx.store))
+        charts.add_alert = lambda embed, parent: add_alert(ctx, embed.query, parent)
         self.iid: int | None = None
         self.detail: IncidentDetail | None = None
         self.dark = False
@@ -110,6 +116,7 @@ class IncidentView(QWidget):
         self.description = MarkdownEditor("Description", "Describe the incident (Markdown)")
 
         self.activity = MarkdownBrowser()
+        self.activity_charts = ChartStrip()
         self.activity_filter = QComboBox()
         self.activity_filter.addItem("All activity", ALL)
         self.activity_filter.addItem("Comments only", COMMENTS)
@@ -125,7 +132,7 @@ class IncidentView(QWidget):
         activity_head.addStretch(1)
         activity_head.addWidget(self.activity_filter)
         activity_layout.addLayout(activity_head)
-        activity_layout.addWidget(self.activity, 1)
+        activity_layout.addWidget(with_charts(self.activity, self.activity_charts), 1)
         compose_row = QHBoxLayout()
         compose_row.addWidget(self.composer, 1)
         compose_row.addWidget(self.comment_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -285,7 +292,10 @@ class IncidentView(QWidget):
 
     def _show_activity(self) -> None:
         notes = self.detail.notes if self.detail is not None else ()
-        self.activity.set_html_safely(activity_html(notes, self.activity_filter.currentData()))
+        show = self.activity_filter.currentData()
+        self.activity.set_html_safely(activity_html(notes, show))
+        comments = [n.body for n in notes if not n.system] if show != HISTORY else []
+        self.activity_charts.set_embeds(note_embeds(comments))
         self.activity.verticalScrollBar().setValue(self.activity.verticalScrollBar().maximum())
 
     # ---- editing --------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Used for incident descriptions (and meant for templates): the rendered text shows until
 Edit is pressed; then the source and its preview sit side by side, the preview following
-the typing after a short pause. Saving is the owner's business: `save_requested(text)`.
+the typing after a short pause. Lines of metric links show as live charts under the text
+(`console.views.charts`) in both. Saving is the owner's business: `save_requested(text)`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.views.charts import ChartStrip, with_charts
 from console.views.markdown_browser import MarkdownBrowser
 
 PREVIEW_DELAY_MS = 150
@@ -37,6 +39,8 @@ class MarkdownEditor(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText(placeholder)
         self.preview = MarkdownBrowser()
+        self.view_charts = ChartStrip()
+        self.preview_charts = ChartStrip()
         self.edit_button = QPushButton("Edit")
         self.save_button = QPushButton("Save")
         self.cancel_button = QPushButton("Cancel")
@@ -50,7 +54,7 @@ class MarkdownEditor(QWidget):
         edit_layout.setContentsMargins(0, 0, 0, 0)
         side_by_side = QSplitter(Qt.Orientation.Horizontal)
         side_by_side.addWidget(self.editor)
-        side_by_side.addWidget(self.preview)
+        side_by_side.addWidget(with_charts(self.preview, self.preview_charts))
         edit_layout.addWidget(side_by_side, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -58,7 +62,7 @@ class MarkdownEditor(QWidget):
         buttons.addWidget(self.save_button)
         edit_layout.addLayout(buttons)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
+        self.stack.addWidget(with_charts(self.view, self.view_charts))
         self.stack.addWidget(editing)
 
         heading = QLabel(title)
@@ -90,7 +94,7 @@ class MarkdownEditor(QWidget):
         """Show `text` rendered (the editor, if open, keeps what is being typed)."""
         if text != self.text or not self.view.rendered.html:
             self.text = text
-            self.view.set_markdown_text(text or EMPTY)
+            self.view_charts.set_embeds(self.view.set_markdown_text(text or EMPTY).embeds)
 
     def set_dark(self, dark: bool) -> None:
         """Follow the theme."""
@@ -107,6 +111,7 @@ class MarkdownEditor(QWidget):
 
     def stop_editing(self) -> None:
         """Close the editor (without saving)."""
+        self.preview_charts.clear()
         self.stack.setCurrentIndex(0)
         self.edit_button.setEnabled(True)  # the whole editor is disabled when there is no text
 
@@ -114,4 +119,5 @@ class MarkdownEditor(QWidget):
         self.save_requested.emit(self.editor.toPlainText())
 
     def _update_preview(self) -> None:
-        self.preview.set_markdown_text(self.editor.toPlainText())
+        rendered = self.preview.set_markdown_text(self.editor.toPlainText())
+        self.preview_charts.set_embeds(rendered.embeds)

@@ -133,8 +133,8 @@ def test_loose_task_lists_show_boxes():
     [
         "http://prometheus:9090/graph?g0.expr=up&g0.range_input=1h",
         "https://grafana.example.com/d/AbC12/service?orgId=1&panelId=4&from=1&to=2",
-        "https://grafana.example.com/grafana/d/AbC12/service?panelId=4",
-        "incident-console://metrics?dashboard=d&group=g&title=t",
+        "https://grafana.example.com/grafana/d/AbC12/service?panelId=4&from=1&to=2",
+        "incident-console://metrics?dashboard=d&group=g&title=t&y_label=y",
     ],
 )
 def test_metrics_links_are_recognised(url):
@@ -148,6 +148,8 @@ def test_metrics_links_are_recognised(url):
         "https://grafana.example.com/d/AbC12/service",
         "javascript:/graph?g0.expr=up",
         "https://example.com/",
+        "https://grafana.example.com/grafana/d/AbC12/service?panelId=4",  # no from/to
+        "incident-console://metrics?dashboard=d&group=g&title=t",  # no y_label
     ],
 )
 def test_other_links_are_not_metrics(url):
@@ -162,7 +164,8 @@ def test_lines_with_only_metrics_links_become_placeholders():
             "http://prom:9090/graph?g0.expr=up",  # 2
             "see http://prom:9090/graph?g0.expr=up",  # 3: has words too
             "",  # 4
-            "<http://prom/graph?g0.expr=a>, https://g/d/u/s?panelId=2",  # 5: two, side by side
+            # 5: two, side by side
+            "<http://prom/graph?g0.expr=a>, https://g/d/u/s?panelId=2&from=1&to=2",
             "```",  # 6
             "http://prom:9090/graph?g0.expr=in_code",  # 7: inside a fence
             "```",  # 8
@@ -173,7 +176,7 @@ def test_lines_with_only_metrics_links_become_placeholders():
     assert rendered.embed_rows == [2, 5]
     assert rendered.embed_links == [
         ["http://prom:9090/graph?g0.expr=up"],
-        ["http://prom/graph?g0.expr=a", "https://g/d/u/s?panelId=2"],
+        ["http://prom/graph?g0.expr=a", "https://g/d/u/s?panelId=2&from=1&to=2"],
     ]
     assert rendered.html.count('class="metrics-embed"') == 2
     assert 'name="metrics-embed-2"' in rendered.html and 'name="metrics-embed-5"' in rendered.html
