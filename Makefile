@@ -22,8 +22,8 @@ system-deps:
 	fi
 
 checks:
-	ruff check console tests bench
-	ruff format --check console tests bench
+	ruff check console tests bench tools
+	ruff format --check console tests bench tools
 	mypy
 	lint-imports
 

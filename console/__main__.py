@@ -1,5 +1,6 @@
 """Entry point: `incident-console` with a command runs the command line; without one (or
-with only window options such as `--wall`) it opens the desktop console."""
+with only window options such as `--wall`, or an `incident-console://` link) it opens the
+desktop console, or hands the link to the console already running."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ WINDOW_OPTIONS = ("--db", "--port", "--host", "--wall", "--screen")
 
 
 def wants_window(argv: list[str]) -> bool:
-    """No command given: only window options (or nothing at all)."""
-    return not argv or argv[0] in WINDOW_OPTIONS or argv[0].startswith(WINDOW_OPTIONS)
+    """No command given: only window options, a deep link, or nothing at all."""
+    return (
+        not argv
+        or argv[0].startswith(WINDOW_OPTIONS)
+        or argv[0].lower().startswith("incident-console://")
+    )
 
 
 def main() -> int:

@@ -207,6 +207,7 @@ def render(out: Path, suffix: str, *, wall_only: bool = False) -> None:
         apply_theme(app, "dark")
         if not wall_only:
             shoot_list_and_banner(app, ctx, out, suffix)
+            shoot_main_window(app, ctx, out, suffix, first)
         wall = WallWindow(ctx)
         wall.show_on(0)
         runtime.listener.last_alert_at = time.time() - 12
@@ -243,6 +244,22 @@ def shoot_list_and_banner(app: QApplication, ctx: ViewContext, out: Path, suffix
     settle(app)
     notifier.banner.grab().save(str(out / f"notification-banner{suffix}.png"))
     notifier.banner.close()
+
+
+def shoot_main_window(
+    app: QApplication, ctx: ViewContext, out: Path, suffix: str, alert_iid: int
+) -> None:
+    """The main window on the alert feed, with one alert open in the detail."""
+    from console.views.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    window.resize(1600, 950)
+    window.show()
+    window.open_alert(alert_iid)
+    settle(app, 1.0)
+    window.grab().save(str(out / f"main-window{suffix}.png"))
+    window.alert_detail.grab().save(str(out / f"alert-detail{suffix}.png"))
+    window.close()
 
 
 def settle(app: QApplication, seconds: float = 0.5) -> None:
