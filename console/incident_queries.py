@@ -60,6 +60,7 @@ class LinkedAlert:
     title: str
     status: str
     severity: str
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,12 @@ class IncidentDetail:
     closed_at: datetime | None
     alerts: tuple[LinkedAlert, ...]
     notes: tuple[NoteRow, ...]
+
+    @property
+    def reference(self) -> datetime | None:
+        """The moment relative chart ranges refer to: the start of its first alert, if any."""
+        starts = [a.started_at for a in self.alerts if a.started_at is not None]
+        return min(starts) if starts else None
 
 
 def _like(text: str) -> str:
@@ -188,7 +195,7 @@ def incident_detail(session: Session, iid: int) -> IncidentDetail:
     """Incident `iid` with its linked alerts and notes (oldest first); AdminError if none."""
     incident = get_incident(session, iid)
     alerts = session.execute(
-        select(Alert.iid, Alert.title, Alert.status, Alert.severity)
+        select(Alert.iid, Alert.title, Alert.status, Alert.severity, Alert.started_at)
         .where(Alert.incident_iid == iid)
         .order_by(Alert.iid)
     )

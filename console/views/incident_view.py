@@ -273,6 +273,7 @@ class IncidentView(QWidget):
         if not self.assignees.hasFocus():
             self.assignees.setText(", ".join(detail.assignees))
         self._fill_alerts(detail)
+        self.description.set_reference(detail.reference)
         self.description.set_text(detail.description)
         if previous is None or previous.notes != detail.notes:
             self._show_activity()

@@ -7,6 +7,7 @@ is ignored. `loadResource` answers nothing, so no image or stylesheet is ever fe
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
@@ -33,6 +34,8 @@ class MarkdownBrowser(QTextBrowser):
         self.setOpenLinks(False)
         self.anchorClicked.connect(self.follow)
         self.rendered = RenderedMarkdown("", [])
+        # Relative chart ranges in the text end here (an alert's start), or now when None.
+        self.reference: datetime | None = None
         self.set_dark(dark)
 
     def set_dark(self, dark: bool) -> None:
@@ -44,7 +47,7 @@ class MarkdownBrowser(QTextBrowser):
     def set_markdown_text(self, text: str) -> RenderedMarkdown:
         """Render `text` and show it, keeping the scroll position across live updates."""
         position = self.verticalScrollBar().value()
-        self.rendered = render(text)
+        self.rendered = render(text, self.reference)
         self.setHtml(self.rendered.html)
         self.verticalScrollBar().setValue(position)
         return self.rendered

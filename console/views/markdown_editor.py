@@ -8,6 +8,8 @@ the typing after a short pause. Lines of metric links show as live charts under 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -89,6 +91,11 @@ class MarkdownEditor(QWidget):
     def is_editing(self) -> bool:
         """Whether the editor is open."""
         return self.stack.currentIndex() == 1
+
+    def set_reference(self, moment: datetime | None) -> None:
+        """The moment relative chart ranges refer to (an incident's alert start)."""
+        self.view.reference = moment
+        self.preview.reference = moment
 
     def set_text(self, text: str) -> None:
         """Show `text` rendered (the editor, if open, keeps what is being typed)."""
