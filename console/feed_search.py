@@ -10,14 +10,15 @@ What was measured on a 1,000,000-alert SQLite store (2 cores, warm cache) and ch
   a third of the listener's throughput. Rejected.
 - Chosen: the same trigram index (contentless, `detail='none'`, `columnsize=0`: 75 MB for a
   million alerts), filled *after* ingestion by `index_pending`, up to 1,000 alerts per call
-  (about 12 ms) on the one writer. An alert's searched text never changes
-  once it is created, so the index only grows, keyed by alert number, with the highest
-  number indexed kept in `alert_search_state`. Alerts above that watermark are scanned by
-  primary-key range, so a search is exact whether or not the index has caught up.
+  (about 12 ms) on the one writer; building it for a million alerts takes about 9 s. An
+  alert's searched text never changes once it is created, so the index only grows, keyed by
+  alert number, with the highest number indexed kept in `alert_search_state`. Alerts above
+  that watermark are scanned by primary-key range, so a search is exact whether or not the
+  index has caught up.
 
 The index narrows candidates (an AND of the term's trigrams, a superset of the matches) and
 `LIKE` on the real columns makes the result exact. `plan` decides per search: few candidates
-(at most `SPARSE_LIMIT`) are fetched by primary key and sorted in memory (12-35 ms); many mean
+(at most `SPARSE_LIMIT`) are fetched by primary key and sorted in memory (12-60 ms); many mean
 the term is dense, so an index-ordered scan with `LIKE` meets the first page within a few
 thousand rows. Terms shorter than three characters, and PostgreSQL, use the `LIKE` scan
 (`ILIKE` there). Matching is case-insensitive for ASCII letters.

@@ -40,7 +40,7 @@ from console.engine.lifecycle import set_alert_status
 from console.engine.writer import BatchStats
 from console.models import AlertStatus
 from console.views import severity_style
-from console.views.bulk_status import weak_done
+from console.views.callbacks import weak_done
 from console.views.context import ViewContext
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -108,12 +109,53 @@ class _Read:
     full: bool
 
 
+def _read_order(
+    store: Store, current: _Generation, generation: int, query: FeedQuery, courier: _Courier
+) -> None:
+    """On the worker thread: read `query`'s order in one snapshot and hand it over."""
+
+    def stale() -> bool:
+        return generation != current.value
+
+    def hand_over(read: _Read) -> None:
+        with contextlib.suppress(RuntimeError):  # the model is gone
+            courier.delivered.emit(read)
+
+    if stale():
+        return
+    try:
+        with store.read() as session:
+            feed.read_snapshot(session)
+            first, total, complete = query.prefix(session, PREFIX_ROWS)
+            hand_over(_Read(generation, query, first, total, complete, complete))
+            if complete or stale():
+                return
+            full = query.order(session, stale)
+            if not stale():
+                hand_over(_Read(generation, query, full, len(full), True, True))
+    except Exception:  # the store went away (closing), or a query failed
+        log.exception("reading the alert feed failed")
+
+
+class _Courier(QObject):
+    """Carries reads from the worker to the model. The worker holds only this, a child of
+    the model: releasing it on the worker thread can never destroy the model there."""
+
+    delivered = Signal(object)
+
+
+@dataclass(slots=True)
+class _Generation:
+    """The number of the query being read; a read of an older one stops early."""
+
+    value: int = 0
+
+
 class AlertFeedModel(QAbstractTableModel):
     """Alerts of one `FeedQuery`, in order; see the module docstring."""
 
     loading_changed = Signal(bool)
     settled = Signal()
-    _read = Signal(object)
 
     def __init__(
         self, store: Store, query: FeedQuery | None = None, parent: QObject | None = None
@@ -127,7 +169,7 @@ class AlertFeedModel(QAbstractTableModel):
         self._missing: set[int] = set()
         self._pending: set[int] = set()
         self._new: set[int] = set()
-        self._generation = 0
+        self._generation = _Generation()
         self._loading = False
         self._installed = -1
         self._dark = severity_style.is_dark()
@@ -135,7 +177,10 @@ class AlertFeedModel(QAbstractTableModel):
         self._bold.setBold(True)
         self._new_background = severity_style.new_alert_background(self._dark)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-reader")
-        self._read.connect(self._on_read, Qt.ConnectionType.QueuedConnection)
+        # Destroyed without `close` (with its parent): the thread must still end.
+        self.destroyed.connect(partial(self._worker.shutdown, wait=False, cancel_futures=True))
+        self._courier = _Courier(self)
+        self._courier.delivered.connect(self._on_read, Qt.ConnectionType.QueuedConnection)
         with store.read() as session:
             self._baseline = int(session.execute(select(func.max(Alert.iid))).scalar() or 0)
         self.set_query(self._query)
@@ -155,7 +200,7 @@ class AlertFeedModel(QAbstractTableModel):
     @property
     def showing_query(self) -> bool:
         """Whether the rows shown are the current query's (at least its first rows)."""
-        return self._installed == self._generation
+        return self._installed == self._generation.value
 
     @property
     def is_complete(self) -> bool:
@@ -165,10 +210,17 @@ class AlertFeedModel(QAbstractTableModel):
     def set_query(self, query: FeedQuery) -> None:
         """Show `query`; rows appear when its order is read (on the worker thread)."""
         self._query = query
-        self._generation += 1
+        self._generation.value += 1
         self._set_loading(True)
         try:
-            self._worker.submit(self._read_order, self._generation, query)
+            self._worker.submit(
+                _read_order,
+                self.store,
+                self._generation,
+                self._generation.value,
+                query,
+                self._courier,
+            )
         except RuntimeError:  # closed
             self._set_loading(False)
 
@@ -177,33 +229,8 @@ class AlertFeedModel(QAbstractTableModel):
             self._loading = loading
             self.loading_changed.emit(loading)
 
-    def _read_order(self, generation: int, query: FeedQuery) -> None:
-        """On the worker thread: read the order in one snapshot and hand it over."""
-
-        def stale() -> bool:
-            return generation != self._generation
-
-        if stale():
-            return
-        try:
-            with self.store.read() as session:
-                feed.read_snapshot(session)
-                first, total, complete = query.prefix(session, PREFIX_ROWS)
-                self._hand_over(_Read(generation, query, first, total, complete, complete))
-                if complete or stale():
-                    return
-                full = query.order(session, stale)
-                if not stale():
-                    self._hand_over(_Read(generation, query, full, len(full), True, True))
-        except Exception:  # the store went away (closing), or a query failed
-            log.exception("reading the alert feed failed")
-
-    def _hand_over(self, read: _Read) -> None:
-        with contextlib.suppress(RuntimeError):  # the model is gone
-            self._read.emit(read)
-
     def _on_read(self, read: _Read) -> None:
-        if read.generation != self._generation:
+        if read.generation != self._generation.value:
             return
         if self._installed != read.generation:
             self.beginResetModel()
@@ -224,7 +251,7 @@ class AlertFeedModel(QAbstractTableModel):
 
     def close(self) -> None:
         """Stop reading (call when the view goes away)."""
-        self._generation += 1
+        self._generation.value += 1
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     # -- live changes --------------------------------------------------------------------

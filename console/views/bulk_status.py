@@ -15,10 +15,7 @@ button stops after the current chunk.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -28,8 +25,7 @@ from console.admin import AdminError
 from console.engine.lifecycle import STATUS_NAMES, set_alert_status
 from console.engine.writer import BatchStats
 from console.views.actions import ActionRunner
-
-Done = Callable[[Any, BaseException | None], None]
+from console.views.callbacks import weak_done
 
 CHUNK = 25
 PROGRESS_ABOVE = 200
@@ -39,23 +35,6 @@ VERBS = {
     "ignored": "Ignoring",
     "triggered": "Reopening",
 }
-
-
-def weak_done(method: Done) -> Done:
-    """A writer callback that does not keep `method`'s object alive.
-
-    The runner's futures, and the callbacks they hold, are released on the ingest thread;
-    if one held the last reference to a Qt object, that object would be destroyed on the
-    wrong thread. A callback whose object is gone does nothing.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call(result: Any, error: BaseException | None) -> None:
-        target = ref()
-        if target is not None:
-            target(result, error)
-
-    return call
 
 
 @dataclass(slots=True)

@@ -13,9 +13,10 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console import feed_search
+from console.engine.writer import WriterStopped
 from console.store import Store
 from console.views.actions import ActionRunner
-from console.views.bulk_status import weak_done
+from console.views.callbacks import weak_done
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ class SearchIndexer(QObject):
 
     def _done(self, indexed: int | None, error: BaseException | None) -> None:
         self._busy = False
+        if isinstance(error, WriterStopped):  # shutting down
+            self.enabled = False
+        if not self.enabled:
+            return
         if error is not None:
             log.warning("indexing alerts for search failed: %s", error)
         behind = error is None and indexed == feed_search.INDEX_CHUNK

@@ -14,12 +14,14 @@ import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from sqlalchemy.orm import Session
 
 from console.store import Store
+from console.views.callbacks import alive
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class StoreReader(QObject):
         super().__init__(parent)
         self.store = store
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
+        self.destroyed.connect(partial(self._worker.shutdown, wait=False, cancel_futures=True))
         self._waiting: dict[str, tuple[Callable[[Session], Any], weakref.WeakMethod[Answer]]] = {}
         self._lock = threading.Lock()
         self._answered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -72,7 +75,8 @@ class StoreReader(QObject):
 
     def _deliver(self, done: weakref.WeakMethod[Answer], result: Any) -> None:
         method = done()
-        if method is not None:
+        if alive(method):
+            assert method is not None
             method(result)
 
     def close(self) -> None:
