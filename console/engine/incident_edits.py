@@ -182,13 +182,16 @@ def set_severity(session: Session, iid: int, severity: str, author: str) -> Inci
     return incident
 
 
+def name_changes(current: list[str], wanted: list[str]) -> tuple[list[str], list[str]]:
+    """The names `wanted` adds to `current`, and those it removes, in their order."""
+    return [n for n in wanted if n not in current], [n for n in current if n not in wanted]
+
+
 def set_labels(session: Session, iid: int, labels: Iterable[str], author: str) -> Incident:
     """Give an incident exactly these labels."""
     incident = get_incident(session, iid)
     wanted = checked_names(labels, "label")
-    current = list(incident.labels or [])
-    added = [name for name in wanted if name not in current]
-    removed = [name for name in current if name not in wanted]
+    added, removed = name_changes(list(incident.labels or []), wanted)
     if added or removed:
         incident.labels = wanted
         _system_note(session, incident, labels_note(added, removed), author)
@@ -200,9 +203,7 @@ def set_assignees(session: Session, iid: int, assignees: Iterable[str], author: 
     """Give an incident exactly these assignees."""
     incident = get_incident(session, iid)
     wanted = checked_names(assignees, "assignee")
-    current = list(incident.assignees or [])
-    added = [name for name in wanted if name not in current]
-    removed = [name for name in current if name not in wanted]
+    added, removed = name_changes(list(incident.assignees or []), wanted)
     if added or removed:
         incident.assignees = wanted
         _system_note(session, incident, assignees_note(added, removed), author)

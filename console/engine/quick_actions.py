@@ -252,8 +252,7 @@ def _change_labels(
 ) -> str:
     wanted = names_after(current, steps, "label", "unlabel")
     incident_edits.set_labels(session, iid, wanted, author)
-    added = [n for n in wanted if n not in current]
-    removed = [n for n in current if n not in wanted]
+    added, removed = incident_edits.name_changes(current, wanted)
     if not added and not removed:
         return "Labels unchanged."
     parts = [f"Added {_listed('~', added)}."] if added else []
@@ -266,8 +265,7 @@ def _change_people(
 ) -> str:
     wanted = names_after(current, steps, "assign", "unassign")
     incident_edits.set_assignees(session, iid, wanted, author)
-    added = [n for n in wanted if n not in current]
-    removed = [n for n in current if n not in wanted]
+    added, removed = incident_edits.name_changes(current, wanted)
     if not added and not removed:
         return "Assignees unchanged."
     parts = [f"Assigned {_listed('@', added)}."] if added else []

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from console.ingest.generic import STANDARD_KEYS
 from console.store import open_store
 from tests.conftest import Endpoint, RunningListener, add_integration
 
@@ -57,20 +58,7 @@ json_values = st.recursive(
     max_leaves=25,
 )
 field_values = st.one_of(json_values, st.sampled_from(ODD_TIMES))
-GENERIC_KEYS = [
-    "title",
-    "description",
-    "start_time",
-    "end_time",
-    "service",
-    "monitoring_tool",
-    "hosts",
-    "severity",
-    "fingerprint",
-    "gitlab_environment_name",
-    "environment",
-    "runbook",
-]
+GENERIC_KEYS = sorted(STANDARD_KEYS)  # every key the generic parser reads
 generic_bodies = st.dictionaries(st.sampled_from(GENERIC_KEYS), field_values, max_size=12)
 am_alert = st.dictionaries(
     st.sampled_from(
