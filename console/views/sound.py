@@ -5,9 +5,10 @@ keeps time and makes the noise. The `sound_severities` setting is read fresh at 
 and the check runs on every batch of new alerts and on a timer, so acknowledging from this
 window, the command line or another console silences it within a repeat.
 
-PySide6-Essentials has no QtMultimedia, so the noise is the platform bell
-(`QApplication.beep`). A `SoundBackend` with a real sound can replace it without touching
-the rest; see `BeepBackend`.
+The noise is a tone pattern per severity played by the platform's own player
+(`console.services.alarm_sounds`; PySide6-Essentials has no QtMultimedia), and the platform
+bell (`QApplication.beep`) when there is no player or one fails to start. Another
+`SoundBackend` can replace both without touching the rest.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.admin.settings import load_settings
 from console.engine.alarm import Alarm, alarm_for, sounding_alerts
+from console.services.alarm_sounds import AlarmSounds
 from console.views.context import ViewContext
 
 CHECK_MS = 1000
@@ -41,6 +43,21 @@ class BeepBackend:
             QTimer.singleShot(250, QApplication.beep)
 
 
+class WavBackend:
+    """The severity's own sound through the platform's player; the fallback (the bell) when
+    there is no player or the sound cannot be started."""
+
+    def __init__(
+        self, sounds: AlarmSounds | None = None, fallback: SoundBackend | None = None
+    ) -> None:
+        self.sounds = sounds if sounds is not None else AlarmSounds()
+        self.fallback: SoundBackend = fallback if fallback is not None else BeepBackend()
+
+    def play(self, severity: str) -> None:
+        if not self.sounds.play(severity):
+            self.fallback.play(severity)
+
+
 class SoundAlarm(QObject):
     """Sounds the alarm while it should; `mute()` silences what is sounding now."""
 
@@ -57,7 +74,7 @@ class SoundAlarm(QObject):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.backend: SoundBackend = backend or BeepBackend()
+        self.backend: SoundBackend = backend or WavBackend()
         self.clock = clock
         self.alarm: Alarm | None = None
         self.muted_through: int | None = None

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from console.services import alarm_sounds
 from console.views.main_window import ALERTS_TAB, INCIDENTS_TAB, MainWindow
 from tests.conftest import set_settings
 
@@ -13,6 +14,7 @@ from tests.conftest import set_settings
 @pytest.fixture
 def window(qtbot, ctx, tmp_path, monkeypatch):
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
+    monkeypatch.setattr(alarm_sounds, "find_player", lambda: None)  # no real sound in tests
     shown = MainWindow(ctx)
     qtbot.addWidget(shown)
     shown.show()

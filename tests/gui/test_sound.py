@@ -1,12 +1,19 @@
-"""The alarm in the window: sounds for chosen severities, repeats, stops on ack, mutes."""
+"""The alarm in the window: sounds for chosen severities, repeats, stops on ack, mutes;
+the severity's own sound through the platform's player, or the bell without one."""
 
 from __future__ import annotations
 
+import sys
+
 import httpx
+import pytest
 
 from console.engine import lifecycle
-from console.views.sound import SoundAlarm
+from console.services import alarm_sounds
+from console.services.alarm_sounds import VERSION, AlarmSounds, Player
+from console.views.sound import BeepBackend, SoundAlarm, WavBackend
 from tests.conftest import set_settings
+from tests.unit.test_alarm_sounds import recording_player, wait_for
 
 
 class FakeClock:
@@ -98,3 +105,48 @@ def test_mute_silences_until_a_new_alert_sounds(qtbot, ctx, gui_endpoint):
     acknowledge(qtbot, ctx, 2)
     alarm.check()
     assert not alarm.is_muted and not alarm.is_playing  # the mute ends with what it silenced
+
+
+class RecordingBeep(BeepBackend):
+    def __init__(self) -> None:
+        self.played: list[str] = []
+
+    def play(self, severity: str) -> None:
+        self.played.append(severity)
+        super().play(severity)
+
+
+def test_the_default_alarm_plays_sounds_with_the_bell_as_fallback(qtbot, ctx, monkeypatch):
+    monkeypatch.setattr(alarm_sounds, "find_player", lambda: None)  # no real sound in tests
+    alarm = SoundAlarm(ctx)
+    assert isinstance(alarm.backend, WavBackend)
+    assert isinstance(alarm.backend.fallback, BeepBackend)
+
+
+def test_without_a_player_the_bell_rings(qapp, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    bell = RecordingBeep()
+    backend = WavBackend(AlarmSounds(tmp_path), fallback=bell)
+    backend.play("critical")
+    assert bell.played == ["critical"]
+
+
+def test_a_player_that_fails_to_start_falls_back_to_the_bell(qapp, tmp_path):
+    bell = RecordingBeep()
+    broken = AlarmSounds(tmp_path, Player("paplay", (str(tmp_path / "no-such-player"),)))
+    WavBackend(broken, fallback=bell).play("high")
+    assert bell.played == ["high"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake player is a script")
+def test_with_a_player_the_severity_sound_plays_and_the_bell_stays_quiet(
+    qapp, tmp_path, monkeypatch
+):
+    called = recording_player(tmp_path, monkeypatch)
+    bell = RecordingBeep()
+    backend = WavBackend(AlarmSounds(tmp_path / "sounds"), fallback=bell)
+    backend.play("critical")
+    wait_for(called.exists)
+    assert called.read_text() == repr([str(tmp_path / "sounds" / f"alarm-critical-v{VERSION}.wav")])
+    assert bell.played == []
+    backend.sounds.children[0].wait(10)
