@@ -111,3 +111,92 @@ def test_one_bad_submission_does_not_fail_its_batch(store):
     first, second, third = asyncio.run(scenario())
     assert first[0].outcome == "created" and third[0].outcome == "created"
     assert isinstance(second, Exception)
+
+
+class SlowCommitWriter(GroupCommitWriter):
+    """A writer whose COMMIT takes a while (a slow disk), or fails, on the committer thread."""
+
+    def __init__(self, store, *, delay: float = 0.0, failures: int = 0, **kwargs) -> None:
+        super().__init__(store, **kwargs)
+        self.delay = delay
+        self.failures = failures
+        self.commit_threads: list[str] = []
+
+    def _commit_transaction(self, transaction) -> None:  # type: ignore[override]
+        self.commit_threads.append(threading.current_thread().name)
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk I/O error")
+        threading.Event().wait(self.delay)
+        super()._commit_transaction(transaction)
+
+
+def test_the_loop_goes_on_while_a_batch_commits_and_answers_come_after(store):
+    writer = SlowCommitWriter(store, delay=0.3)
+    ticks: list[float] = []
+
+    async def scenario():
+        writer.start()
+        loop = asyncio.get_running_loop()
+        submitted = asyncio.ensure_future(writer.submit(sub(1)))
+        began = loop.time()
+        while not submitted.done():
+            ticks.append(loop.time() - began)
+            await asyncio.sleep(0.01)
+        answered = loop.time() - began
+        with store.read() as session:
+            assert session.get(Alert, 1) is not None  # committed before the answer
+        await writer.close()
+        return submitted.result(), answered
+
+    result, answered = asyncio.run(scenario())
+    assert result[0].alert_iid == 1
+    assert answered >= 0.3
+    # The loop kept running through the commit (it would have stalled in it on the loop).
+    assert len([t for t in ticks if t < 0.3]) >= 10
+    assert writer.commit_threads and all(n.startswith("committer") for n in writer.commit_threads)
+
+
+def test_submissions_during_a_commit_form_the_next_batch(store):
+    batches = []
+    writer = SlowCommitWriter(store, delay=0.2, on_commit=batches.append)
+
+    async def scenario():
+        writer.start()
+        first = asyncio.ensure_future(writer.submit(sub(1)))
+        await asyncio.sleep(0.05)  # the first batch is committing now
+        rest = [asyncio.ensure_future(writer.submit(sub(n))) for n in range(2, 12)]
+        return await asyncio.gather(first, *rest)
+
+    results = asyncio.run(scenario())
+    assert [r[0].alert_iid for r in results] == list(range(1, 12))
+    assert [b.alerts for b in batches] == [1, 10]
+
+
+def test_a_failed_commit_retries_one_by_one_and_loses_nothing(store):
+    writer = SlowCommitWriter(store, failures=1)
+
+    async def scenario():
+        writer.start()
+        return await asyncio.gather(*(writer.submit(sub(n)) for n in range(5)))
+
+    results = asyncio.run(scenario())
+    assert sorted(r[0].alert_iid for r in results) == [1, 2, 3, 4, 5]
+    with store.read() as session:
+        assert session.query(Alert).count() == 5
+
+
+def test_close_waits_for_the_commit_in_flight(store):
+    writer = SlowCommitWriter(store, delay=0.2)
+
+    async def scenario():
+        writer.start()
+        submitted = asyncio.ensure_future(writer.submit(sub(1)))
+        await asyncio.sleep(0.05)
+        await writer.close()
+        return submitted
+
+    submitted = asyncio.run(scenario())
+    assert submitted.done() and submitted.result()[0].alert_iid == 1
+    with store.read() as session:
+        assert session.get(Alert, 1) is not None
