@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import wave
 from array import array
 from dataclasses import dataclass
@@ -153,7 +154,9 @@ def sound_file(severity: str, folder: Path | None = None) -> Path:
     if _is_current(path, frame_count(name)):
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{path.name}.{os.getpid()}.tmp"  # never a half-written file to play
+    # Never a half-written file to play; one name per writer (process and thread: the
+    # sounds are prepared in the background while an alarm may already want one).
+    partial = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         with partial.open("wb") as file, wave.open(file, "wb") as sound:
             sound.setnchannels(CHANNELS)
@@ -219,6 +222,18 @@ class AlarmSounds:
             elif code != 0 and self.player is not None:
                 self._warn(f"Alarm sound player {self.player.name} exited with status {code}")
         self.children = running
+
+    def prepare(self) -> None:
+        """Write every severity's sound now (when there is a player to play them), so the
+        first alarm does not synthesise one while the caller waits."""
+        if self.player is None:
+            return
+        for severity in PATTERNS:
+            try:
+                sound_file(severity, self.folder)
+            except OSError as error:
+                self._warn(f"Cannot write the alarm sounds: {error}")
+                return
 
     def play(self, severity: str) -> bool:
         """Start playing a severity's sound; False (see `problem`) when it could not start."""

@@ -13,6 +13,7 @@ bell (`QApplication.beep`) when there is no player or one fails to start. Anothe
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -52,6 +53,8 @@ class WavBackend:
     ) -> None:
         self.sounds = sounds if sounds is not None else AlarmSounds()
         self.fallback: SoundBackend = fallback if fallback is not None else BeepBackend()
+        # Written off the GUI thread: synthesising a sound takes ~20 ms.
+        threading.Thread(target=self.sounds.prepare, name="alarm-sounds", daemon=True).start()
 
     def play(self, severity: str) -> None:
         if not self.sounds.play(severity):

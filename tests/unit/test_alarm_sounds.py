@@ -202,3 +202,18 @@ def test_finished_players_are_reaped_on_the_next_play(tmp_path, monkeypatch):
         started.wait(10)
     sounds.reap()
     assert sounds.children == []
+
+
+def test_prepare_writes_every_sound_ahead_of_the_first_alarm(tmp_path, monkeypatch):
+    recording_player(tmp_path, monkeypatch)
+    sounds = AlarmSounds(tmp_path / "sounds")
+    sounds.prepare()
+    written = sorted(p.name for p in (tmp_path / "sounds").iterdir())
+    assert written == sorted(f"alarm-{s}-v{VERSION}.wav" for s in alarm_sounds.PATTERNS)
+
+
+def test_prepare_writes_nothing_without_a_player(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    sounds = AlarmSounds(tmp_path / "sounds")
+    sounds.prepare()
+    assert not (tmp_path / "sounds").exists()
