@@ -82,12 +82,17 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def cmd_serve(args: argparse.Namespace, store: Store) -> int:
-    from console.runtime import Runtime
+    from console.runtime import INGEST_SWITCH_INTERVAL, Runtime
 
     with store.read() as session:
         settings = settings_admin.load_settings(session)
     host = args.host or settings["listen_host"]
     port = args.port if args.port is not None else settings["listen_port"]
+
+    # The writer's committer thread hands each finished commit back to the loop; with the
+    # default 5 ms switch interval that hand-off waited for a busy loop (measured here:
+    # new-alert ingest ~4,300/s at 5 ms, ~4,600-5,100/s at 1 ms).
+    sys.setswitchinterval(INGEST_SWITCH_INTERVAL)
 
     async def run() -> None:
         # Handlers first: a signal that arrives while starting still stops us cleanly.

@@ -222,8 +222,9 @@ class Runtime:
                 log.warning("%s", exc)
 
 
-# While the GUI thread runs Python, the ingest thread waits for the GIL up to one switch
-# interval at every hand-off; 1 ms instead of the default 5 ms keeps acknowledgements fast.
+# A thread waiting for the GIL waits up to one switch interval at every hand-off: the ingest
+# thread while the GUI thread runs Python, and the writer's committer thread while the loop
+# parses requests. 1 ms instead of the default 5 ms keeps acknowledgements fast.
 INGEST_SWITCH_INTERVAL = 0.001
 
 
