@@ -12,7 +12,9 @@ keyed with the signing secret, compared in constant time.
 Slack gives up on an answer after 3 s. A command normally finishes in milliseconds (a read,
 or one write through the one writer); if it has not finished after `ANSWER_WITHIN_SECONDS`
 the request is answered at once ("working on it") and the result is posted to the
-request's `response_url` when it is ready.
+request's `response_url` when it is ready. Only Slack's own address is posted to (https on
+`RESPONSE_URL_HOSTS`, see `response_url_allowed`): a request cannot make the console post
+anywhere else.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import hmac
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import orjson
@@ -35,6 +37,9 @@ from console.listener.slack_commands import Caller, CommandRunner, escape, reply
 from console.store import Store
 
 log = logging.getLogger(__name__)
+
+# Where Slack's response_url points (commercial and GovSlack); nothing else is posted to.
+RESPONSE_URL_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 
 SIGNATURE_HEADER = "X-Slack-Signature"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
@@ -79,6 +84,23 @@ def _json(body: Any, status: int = 200) -> web.Response:
 
 def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status)
+
+
+def response_url_allowed(url: str) -> bool:
+    """Whether a late answer may be posted to `url`: https to Slack's own hooks host, on
+    the standard port, with no user name or password."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() == "https"
+        and (parts.hostname or "").lower() in RESPONSE_URL_HOSTS
+        and port in (None, 443)
+        and parts.username is None
+        and parts.password is None
+    )
 
 
 class SlashCommands:
@@ -146,8 +168,11 @@ class SlashCommands:
         async def post() -> None:
             await asyncio.wait({work})
             body = self._result(work)
-            if not response_url.startswith(("https://", "http://")):
-                log.warning("Slack command finished late, but the request had no response_url")
+            if not response_url_allowed(response_url):
+                log.warning(
+                    "Slack command finished late, but its response_url %r is not Slack's",
+                    response_url[:200],
+                )
                 return
             try:
                 # Built off the loop: loading the CA bundle would stall ingestion ~0.1 s.

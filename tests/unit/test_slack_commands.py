@@ -272,9 +272,43 @@ def test_slow_work_answers_at_once_then_posts_to_response_url(slack, store, monk
     monkeypatch.setattr(slack_listener, "ANSWER_WITHIN_SECONDS", 0.0)
     add_incident(store, 7, "Queue backlog")
     with Receiver() as receiver:
+        # The stand-in for Slack listens here, not on hooks.slack.com.
+        monkeypatch.setattr(slack_listener, "response_url_allowed", lambda u: u == receiver.url)
         response = slack("issue show 7", response_url=receiver.url)
         assert "Working on it" in said(response)
         [late] = receiver.wait_for(1)
     answer = json.loads(late)
     assert answer["response_type"] == "in_channel"
     assert "Queue backlog · #7" in answer["text"]
+
+
+def test_a_late_answer_goes_nowhere_but_slack(slack, store, monkeypatch):
+    monkeypatch.setattr(slack_listener, "ANSWER_WITHIN_SECONDS", 0.0)
+    add_incident(store, 7, "Queue backlog")
+    with Receiver() as receiver:
+        response = slack("issue show 7", response_url=receiver.url)
+        assert "Working on it" in said(response)
+        with pytest.raises(AssertionError):
+            receiver.wait_for(1, timeout=1.0)  # never posted: not Slack's address
+        assert receiver.bodies == []
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://hooks.slack.com/commands/T1/2/abc", True),
+        ("https://HOOKS.slack.com/commands/T1/2/abc", True),
+        ("https://hooks.slack-gov.com/commands/T1/2/abc", True),
+        ("http://hooks.slack.com/commands/T1/2/abc", False),
+        ("https://hooks.slack.com:8443/commands/T1/2/abc", False),
+        ("https://user:pw@hooks.slack.com/commands/T1/2/abc", False),
+        ("https://hooks.slack.com.evil.example/commands", False),
+        ("https://evil.example/?hooks.slack.com", False),
+        ("https://127.0.0.1/commands", False),
+        ("https://hooks.slack.com:99999/x", False),
+        ("", False),
+        ("not a url", False),
+    ],
+)
+def test_only_slack_response_urls_are_allowed(url, allowed):
+    assert slack_listener.response_url_allowed(url) is allowed
