@@ -20,7 +20,6 @@ from sqlalchemy import JSON, Column, Connection, DateTime, Table, insert
 
 from console.models import Base, UTCDateTime
 
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 _statements: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[int, ...]]] = {}
 
 
@@ -52,7 +51,9 @@ class _Encoder:
             text = self._times.get(value)
             if text is None:
                 naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-                text = self._times[value] = naive.strftime(SQLITE_DATETIME)
+                # SQLAlchemy's SQLite text: YYYY-MM-DD HH:MM:SS.ffffff (isoformat is faster
+                # than strftime, and pads the year to four digits as SQLAlchemy does).
+                text = self._times[value] = naive.isoformat(" ", "microseconds")
             return text
         if isinstance(value, dict | list):
             return orjson.dumps(value).decode()

@@ -26,11 +26,29 @@ def incident_title(alert_title: str, incident_iid: int) -> str:
     return alert_title
 
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def format_time(moment: datetime) -> str:
-    """`29 November 2026, 10:15AM (UTC)`."""
+    """`29 November 2026, 10:15AM (UTC)` (English whatever the locale, as GitLab writes it;
+    built by hand: three strftime calls cost more than the rest of an alert's summary)."""
     utc = moment.astimezone(UTC)
-    hour = utc.strftime("%I").lstrip("0") or "12"
-    return f"{utc.day} {utc.strftime('%B %Y')}, {hour}:{utc.strftime('%M%p')} (UTC)"
+    hour = utc.hour % 12 or 12
+    noon = "AM" if utc.hour < 12 else "PM"
+    return f"{utc.day} {MONTHS[utc.month - 1]} {utc.year}, {hour}:{utc.minute:02d}{noon} (UTC)"
 
 
 def _escape_inline(value: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from console.admin import templates as templates_admin
+from console.engine import describe
 from console.engine.pipeline import Outcome, Source, Submission, process_batch
 from console.ingest import parse_body
 from console.models import Alert, AlertEvent, Incident, Note
@@ -195,3 +196,19 @@ def test_event_payload_is_kept_without_secrets(store, payload_key):
         [event] = session.scalars(select(AlertEvent)).all()
     assert payload_key not in event.payload
     assert "disk-db01" in event.payload
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2026, 11, 29, 0, 5, tzinfo=UTC), "29 November 2026, 12:05AM (UTC)"),
+        (datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "29 November 2026, 12:00PM (UTC)"),
+        (datetime(2026, 1, 2, 23, 59, 59, tzinfo=UTC), "2 January 2026, 11:59PM (UTC)"),
+        (
+            datetime(2026, 5, 1, 9, 7, tzinfo=timezone(timedelta(hours=2))),
+            "1 May 2026, 7:07AM (UTC)",
+        ),
+    ],
+)
+def test_start_times_read_as_gitlab_writes_them(moment, shown):
+    assert describe.format_time(moment) == shown
