@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import signal
@@ -109,6 +110,10 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
             raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         print(f"Incident Console listening on {runtime.listener.url}", flush=True)
         print(f"Store: {store.display_url}", flush=True)
+        # What start-up made stays for good; a full collection walking it all stalled the
+        # loop for tens of ms every few seconds under load (p99 ack ~60 ms -> ~20 ms).
+        gc.collect()
+        gc.freeze()
         await stop.wait()
         print("Stopping: finishing requests and committing accepted alerts", flush=True)
         await runtime.stop()
