@@ -4,8 +4,9 @@ SQLAlchemy's executemany runs a bind processor per value: on SQLite every dateti
 formatted to text one by one, about ten per alert, and that formatting was the largest
 single cost of committing a batch. On SQLite this module formats each distinct datetime
 once (remembered: most rows share their batch's `now` and the alerts' start), encodes JSON
-with orjson, and hands plain tuples to the driver. Values are stored exactly as SQLAlchemy's own types store them (naive UTC text
-`YYYY-MM-DD HH:MM:SS.ffffff`, JSON text), so reads through the models see no difference.
+with orjson, and hands plain tuples to the driver. Values are stored exactly as
+SQLAlchemy's own types store them (naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff`, JSON
+text), so reads through the models see no difference.
 Other databases take the ordinary SQLAlchemy path.
 """
 
