@@ -10,6 +10,8 @@ The body is multipart (plain text and HTML) with the description, environment, q
 connection for a batch of messages (`smtp_security`: `none`, `starttls` or `tls`, then
 login when a user is set) and sorts each message into sent, to retry (connection trouble
 and 4xx replies) or failed (5xx replies: a refusal that retrying would only repeat).
+`smtp_settings` reads the connection from the settings, and `compose_and_deliver` builds
+and sends a batch in one go (on the mail thread: composing MIME is not free).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import ssl
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from console.services.notice import Notice
 
@@ -229,3 +232,27 @@ def deliver(
         except (OSError, smtplib.SMTPException):
             client.close()
     return report
+
+
+def smtp_settings(settings: dict[str, Any]) -> SmtpSettings:
+    """The SMTP connection the settings describe."""
+    user = str(settings.get("smtp_user") or "")
+    sender = str(settings.get("smtp_from") or "") or (user if "@" in user else "")
+    return SmtpSettings(
+        host=str(settings.get("smtp_host") or ""),
+        port=int(settings.get("smtp_port") or 587),
+        security=str(settings.get("smtp_security") or "starttls"),
+        user=user,
+        password=str(settings.get("smtp_password") or ""),
+        sender=sender,
+    )
+
+
+def compose_and_deliver(
+    smtp: SmtpSettings,
+    recipients: tuple[str, ...],
+    notices: list[Notice],
+    context: ssl.SSLContext | None,
+) -> DeliveryReport:
+    """Build the messages (on the mail thread: composing MIME is not free) and send them."""
+    return deliver(smtp, [build(n, smtp.sender, recipients) for n in notices], context)

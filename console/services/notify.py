@@ -23,17 +23,13 @@ reported as failed, and a killed process loses its queue (the alerts themselves 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import random
 import ssl
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -43,6 +39,7 @@ from console.engine.pipeline import AlertResult
 from console.engine.writer import BatchStats
 from console.models import utcnow
 from console.services import mail, slack
+from console.services.delivery import NotificationError, RetryPolicy, in_daemon_thread
 from console.services.notice import Notice, load_notices, worth_notifying
 from console.store import Store
 
@@ -58,41 +55,6 @@ STOP_GRACE_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently a delivery is tried."""
-
-    attempts: int = 5
-    first_delay: float = 2.0
-    max_delay: float = 300.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds before try `attempt + 2`: the server's `Retry-After`, else exponential
-        backoff with jitter (so that many consoles do not retry in step)."""
-        if retry_after is not None:
-            return min(retry_after, self.max_delay)
-        backoff: float = min(self.first_delay * 2.0**attempt, self.max_delay)
-        return backoff * random.uniform(0.8, 1.2)
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationError:
-    """Notifications that were not delivered, and why."""
-
-    at: datetime
-    channel: str  # slack, email, or settings
-    message: str
-    count: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat().replace("+00:00", "Z"),
-            "channel": self.channel,
-            "message": self.message,
-            "count": self.count,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class _SlackJob:
     url: str
     notice: Notice
@@ -103,56 +65,6 @@ class _MailJob:
     smtp: mail.SmtpSettings
     recipients: tuple[str, ...]
     notice: Notice
-
-
-def _compose_and_deliver(
-    smtp: mail.SmtpSettings,
-    recipients: tuple[str, ...],
-    notices: list[Notice],
-    context: ssl.SSLContext | None,
-) -> mail.DeliveryReport:
-    """Build the messages (on the mail thread: composing MIME is not free) and send them."""
-    return mail.deliver(smtp, [mail.build(n, smtp.sender, recipients) for n in notices], context)
-
-
-def smtp_settings(settings: dict[str, Any]) -> mail.SmtpSettings:
-    """The SMTP connection the settings describe."""
-    user = str(settings.get("smtp_user") or "")
-    sender = str(settings.get("smtp_from") or "") or (user if "@" in user else "")
-    return mail.SmtpSettings(
-        host=str(settings.get("smtp_host") or ""),
-        port=int(settings.get("smtp_port") or 587),
-        security=str(settings.get("smtp_security") or "starttls"),
-        user=user,
-        password=str(settings.get("smtp_password") or ""),
-        sender=sender,
-    )
-
-
-def _in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
-    """Run blocking `fn` on a daemon thread: a hung SMTP server never holds up exit."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(result: T | None, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
-
-    def work() -> None:
-        outcome: tuple[T | None, BaseException | None]
-        try:
-            outcome = (fn(), None)
-        except BaseException as exc:  # handed to the awaiting task
-            outcome = (None, exc)
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(settle, *outcome)
-
-    threading.Thread(target=work, name="smtp", daemon=True).start()
-    return future
 
 
 class NotificationDispatcher:
@@ -302,7 +214,7 @@ class NotificationDispatcher:
             return
         webhook = str(settings.get("slack_webhook_url") or "").strip()
         recipients = tuple(str(r) for r in settings.get("email_recipients") or ())
-        smtp = smtp_settings(settings)
+        smtp = mail.smtp_settings(settings)
         emailing = bool(settings.get("send_email"))
         if emailing and not (recipients and smtp.host):
             missing = "recipients" if not recipients else "an SMTP server (smtp_host)"
@@ -393,10 +305,10 @@ class NotificationDispatcher:
         self, smtp: mail.SmtpSettings, recipients: tuple[str, ...], notices: list[Notice]
     ) -> None:
         send: Callable[[], mail.DeliveryReport] = functools.partial(
-            _compose_and_deliver, smtp, recipients, notices, self.mail_context
+            mail.compose_and_deliver, smtp, recipients, notices, self.mail_context
         )
         for attempt in range(self.retry.attempts):
-            report = await _in_daemon_thread(send)
+            report = await in_daemon_thread(send)
             self.sent["email"] += len(report.sent)
             for refused, reason in report.failed:
                 self._fail("email", f"alert #{refused.alert_iid}: {reason}", 1)

@@ -24,7 +24,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from console.engine.pipeline import Source, Submission, process_batch
 from console.engine.writer import BatchStats
 from console.ingest import parse_body
-from console.services.notify import NotificationDispatcher, RetryPolicy
+from console.services.delivery import RetryPolicy
+from console.services.notify import NotificationDispatcher
 from tests.conftest import FORMATS, set_settings
 
 pytestmark = pytest.mark.integration

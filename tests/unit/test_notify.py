@@ -15,7 +15,8 @@ from console.engine.pipeline import Source, Submission, process_batch
 from console.engine.writer import BatchStats
 from console.ingest import parse_body
 from console.services import slack
-from console.services.notify import NotificationDispatcher, RetryPolicy
+from console.services.delivery import RetryPolicy
+from console.services.notify import NotificationDispatcher
 from tests.conftest import RunningListener, add_integration, set_settings
 from tests.receivers import Answer, Receiver
 
