@@ -22,7 +22,9 @@ from console.admin import settings as settings_admin
 from console.runtime import BackgroundRuntime, Runtime
 from console.store import Store, open_store
 
-FORMATS = Path(__file__).resolve().parents[1].parent / "shared" / "formats"
+# Real Alertmanager, generic and PagerDuty bodies and Slack's signing example, kept with the
+# tests so a checkout anywhere runs them.
+FORMATS = Path(__file__).resolve().parent / "formats"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,8 +12,8 @@ import pytest
 
 from console.ingest.alertmanager import looks_like_alertmanager, parse_alertmanager
 from console.ingest.normalized import Action, NormalizedAlert, PayloadError
+from tests.conftest import FORMATS
 
-FORMATS = Path(__file__).parents[3] / "shared" / "formats"
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
 
 

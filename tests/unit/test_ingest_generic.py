@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,8 +12,8 @@ import pytest
 from console.ingest.fingerprint import of_payload
 from console.ingest.generic import parse_generic
 from console.ingest.normalized import Action, NormalizedAlert, PayloadError
+from tests.conftest import FORMATS
 
-FORMATS = Path(__file__).parents[3] / "shared" / "formats"
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,8 +11,8 @@ import pytest
 
 from console.ingest.normalized import Action, PayloadError
 from console.ingest.pagerduty import looks_like_pagerduty, parse_pagerduty
+from tests.conftest import FORMATS
 
-FORMATS = Path(__file__).parents[3] / "shared" / "formats"
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
 
 

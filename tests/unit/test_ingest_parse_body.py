@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,8 +21,8 @@ from console.ingest import (
     PayloadError,
     parse_body,
 )
+from tests.conftest import FORMATS
 
-FORMATS = Path(__file__).parents[3] / "shared" / "formats"
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
 
 
