@@ -222,7 +222,7 @@ def render(out: Path, suffix: str, *, wall_only: bool = False) -> None:
         store.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     for png in sorted(out.glob(f"*{suffix}.png")):
-        print(png.relative_to(ROOT))
+        print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)
 
 
 def shoot_list_and_banner(app: QApplication, ctx: ViewContext, out: Path, suffix: str) -> None:

@@ -186,7 +186,8 @@ class AlertFeedWidget(QWidget):
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         top = QHBoxLayout()
-        top.addWidget(self.tabs, 1)
+        # Every tab shown whole (with its count); the search box takes what is left.
+        top.addWidget(self.tabs)
         top.addWidget(self.new_above)
         top.addWidget(self.matches)
         top.addWidget(self.search, 1)
