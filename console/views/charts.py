@@ -35,6 +35,8 @@ from console.markdown import MAX_EMBEDS, render
 from console.views.chart_fetcher import ChartFetcher, Outcome, shared_fetcher
 
 CHART_HEIGHT = 260
+CHART_HEADER_HEIGHT = 40  # a chart's query and buttons above it
+TEXT_MIN_HEIGHT = 80  # of a text above its charts, when the charts appear
 NOTE_ROWS = 100_000  # rows of note n count from n * NOTE_ROWS, so notes never share a row
 OPENABLE = ("http", "https")
 SOURCE_NAMES = {"prometheus": "Prometheus", "grafana": "Grafana"}
@@ -302,13 +304,24 @@ def with_charts(text: QWidget, strip: ChartStrip) -> QSplitter:
     scroll.setWidgetResizable(True)
     scroll.setWidget(strip)
     scroll.setVisible(False)
-    strip.shown.connect(scroll.setVisible)
     split = QSplitter(Qt.Orientation.Vertical)
     split.addWidget(text)
     split.addWidget(scroll)
     split.setChildrenCollapsible(False)
     split.setStretchFactor(0, 1)
     split.setStretchFactor(1, 2)
+
+    def show(visible: bool) -> None:
+        appearing = visible and scroll.isHidden()
+        scroll.setVisible(visible)
+        if appearing:
+            # A section that appears in a splitter gets only its minimum height: give the
+            # charts half of it, and at least one chart with its header.
+            total = max(sum(split.sizes()), split.height())
+            charts = min(max(CHART_HEIGHT + CHART_HEADER_HEIGHT, total // 2), total)
+            split.setSizes([max(total - charts, TEXT_MIN_HEIGHT), charts])
+
+    strip.shown.connect(show)
     return split
 
 

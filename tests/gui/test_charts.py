@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QPointF, QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QSplitter
 
 from console.charts.embeds import parse_link
 from console.charts.prometheus import MetricsError, QueryResult, Series
@@ -180,5 +181,25 @@ def test_editor_shows_charts_for_its_text(qtbot):
         qtbot.waitUntil(lambda: chart.state == "error", timeout=5000)
         assert "not a configured Prometheus" in chart.status.text()
         assert "Intro" in editor.view.toPlainText()
+    finally:
+        fetcher.close()
+
+
+def test_charts_appearing_under_a_text_get_most_of_the_height(qtbot):
+    fetcher = ChartFetcher()
+    try:
+        editor = MarkdownEditor("Description", "")
+        qtbot.addWidget(editor)
+        editor.resize(800, 700)
+        editor.show()
+        qtbot.waitExposed(editor)
+        editor.view_charts.fetcher = fetcher
+        editor.set_text(f"Intro\n\n{LINK}\n")
+        editor.view_charts.flush()
+        split = editor.view.parentWidget()
+        assert isinstance(split, QSplitter)
+        qtbot.waitUntil(lambda: split.widget(1).isVisible(), timeout=5000)
+        text_height, charts_height = split.sizes()
+        assert charts_height >= 300 and charts_height >= text_height
     finally:
         fetcher.close()
