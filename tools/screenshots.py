@@ -15,15 +15,20 @@ wall's rate chart. `--scale 2` renders the wall alone at a device pixel ratio of
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -73,6 +78,55 @@ SELECT pid, state, wait_event FROM pg_stat_activity WHERE state <> 'idle';
 Runbook: https://runbooks.example.com/postgres/primary-down — raw HTML such as
 <b onclick="x()">this</b> is shown as text.
 """
+
+
+SAMPLE_PROMETHEUS = "http://prometheus.example:9090"
+
+
+class _SampleSeries(BaseHTTPRequestHandler):
+    """Answers `query_range` with two made-up series (commits per second on two databases),
+    so the screenshots show a drawn chart; nothing else is answered."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path != "/api/v1/query_range" or not {"start", "end", "step"} <= query.keys():
+            self.send_error(404)
+            return
+        start, end, step = float(query["start"]), float(query["end"]), float(query["step"])
+        times = [start + i * step for i in range(int((end - start) / step) + 1)]
+
+        def series(instance: str, base: float, phase: float) -> dict[str, object]:
+            def value(t: float) -> str:
+                wave = 40 * math.sin((t - start) / 400 + phase) + 15 * math.sin(t / 97)
+                return f"{base + wave:.1f}"
+
+            values = [[t, value(t)] for t in times]
+            return {"metric": {"instance": instance, "job": "postgres"}, "values": values}
+
+        body = {
+            "status": "success",
+            "data": {
+                "resultType": "matrix",
+                "result": [series("db-1:9187", 180, 0.0), series("db-2:9187", 120, 1.3)],
+            },
+        }
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return  # quiet
+
+
+def sample_prometheus() -> tuple[ThreadingHTTPServer, str]:
+    """A local stand-in answering the charts of the sample incident; (server, base URL)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SampleSeries)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def ensure_display(scale: float) -> subprocess.Popen[bytes] | None:
@@ -170,8 +224,10 @@ def render(out: Path, suffix: str, *, wall_only: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="console-shots-"))
     store = open_store(f"sqlite:///{folder / 'store.db'}")
     fill_history(store, 140)
+    prometheus, prometheus_url = sample_prometheus()
     with store.write() as session:
         settings.set_setting(session, "create_incident", "true")
+        settings.set_setting(session, "prometheus_urls", prometheus_url)
         created = integrations.create(session, "Prometheus", "prometheus")
         path, token = created.integration.url_path, created.token
     updates = LiveUpdates()
@@ -183,7 +239,8 @@ def render(out: Path, suffix: str, *, wall_only: bool = False) -> None:
         first = 141  # the first posted alert and its incident #1
         with store.write() as session:
             summary = lifecycle.get_incident(session, 1).description
-            edits.edit_description(session, 1, f"{summary}\n\n---\n\n{TEMPLATE}", "alice")
+            template = TEMPLATE.replace(SAMPLE_PROMETHEUS, prometheus_url)
+            edits.edit_description(session, 1, f"{summary}\n\n---\n\n{template}", "alice")
             edits.set_labels(session, 1, ["incident", "database", "sev1"], "alice")
             edits.set_assignees(session, 1, ["alice", "bob"], "alice")
             edits.add_note(session, 1, "Paged **@bob**; primary is not answering on 5432.", "alice")
@@ -219,6 +276,7 @@ def render(out: Path, suffix: str, *, wall_only: bool = False) -> None:
         settle(app)
     finally:
         background.stop()
+        prometheus.shutdown()
         store.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     for png in sorted(out.glob(f"*{suffix}.png")):
