@@ -7,9 +7,10 @@ and a file that is missing or unreadable is written again.
 
 Playing never waits: Windows plays asynchronously with `winsound`, macOS starts `afplay`,
 and elsewhere the first of `paplay`, `pw-play` and `aplay` on PATH is started and left to
-run; players that have finished are reaped on the next play. When there is no player, or
-one cannot be started, `play` returns False and `problem` says why, so the caller can fall
-back to another sound.
+run; players that have finished are reaped on the next play. When there is no player, one
+cannot be started, or the last one failed (exited non-zero: a player with no sound device
+starts and fails), `play` returns False and `problem` says why, so the caller can fall back
+to another sound; a failed player is still tried, and once it plays again all is well.
 """
 
 from __future__ import annotations
@@ -205,6 +206,9 @@ class AlarmSounds:
         self.player = player if player is not None else find_player()
         self.problem: str | None = None
         self.children: list[subprocess.Popen[bytes]] = []
+        # Why the last player to finish failed (None if it played): a player that starts
+        # but cannot play (no sound device) is otherwise silent.
+        self.player_failed: str | None = None
         self._last_warning: str | None = None
 
     def _warn(self, message: str) -> None:
@@ -219,8 +223,12 @@ class AlarmSounds:
             code = child.poll()
             if code is None:
                 running.append(child)
-            elif code != 0 and self.player is not None:
-                self._warn(f"Alarm sound player {self.player.name} exited with status {code}")
+            elif code == 0:
+                self.player_failed = None
+            else:
+                name = self.player.name if self.player is not None else "the player"
+                self.player_failed = f"Alarm sound player {name} exited with status {code}"
+                self._warn(self.player_failed)
         self.children = running
 
     def prepare(self) -> None:
@@ -236,7 +244,9 @@ class AlarmSounds:
                 return
 
     def play(self, severity: str) -> bool:
-        """Start playing a severity's sound; False (see `problem`) when it could not start."""
+        """Start playing a severity's sound; False (see `problem`) when it could not start,
+        or when the last player failed: it is still tried (it may have recovered), but the
+        caller should sound another way too."""
         self.reap()
         if self.player is None:
             self.problem = "No sound player found"
@@ -260,5 +270,5 @@ class AlarmSounds:
             self.problem = f"Cannot play the alarm sound with {self.player.name}: {error}"
             self._warn(self.problem)
             return False
-        self.problem = None
-        return True
+        self.problem = self.player_failed
+        return self.player_failed is None

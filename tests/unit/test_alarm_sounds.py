@@ -217,3 +217,29 @@ def test_prepare_writes_nothing_without_a_player(tmp_path, monkeypatch):
     sounds = AlarmSounds(tmp_path / "sounds")
     sounds.prepare()
     assert not (tmp_path / "sounds").exists()
+
+
+@posix_only
+def test_a_player_that_fails_after_starting_makes_the_next_alarm_fall_back(tmp_path, monkeypatch):
+    failing = tmp_path / "fail"
+    failing.write_text("yes")
+    fake_player(
+        tmp_path / "bin",
+        "paplay",
+        f"sys.exit(1 if pathlib.Path({str(failing)!r}).exists() else 0)",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    sounds = AlarmSounds(tmp_path / "sounds")
+    assert sounds.play("critical") is True  # started; how it ends is not known yet
+    sounds.children[0].wait(10)
+    assert sounds.play("critical") is False  # the last one failed: sound another way too
+    assert sounds.problem is not None and "exited with status 1" in sounds.problem
+    for child in sounds.children:
+        child.wait(10)  # this one fails too
+    failing.unlink()  # the device is back
+    assert sounds.play("critical") is False  # still tried, while the last one had failed
+    for child in sounds.children:
+        child.wait(10)
+    assert sounds.play("critical") is True and sounds.problem is None  # it played again
+    for child in sounds.children:
+        child.wait(10)
