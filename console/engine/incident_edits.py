@@ -10,6 +10,7 @@ transaction (in the window: one function of a session run on the writer).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -189,23 +190,29 @@ def name_changes(current: list[str], wanted: list[str]) -> tuple[list[str], list
 
 def set_labels(session: Session, iid: int, labels: Iterable[str], author: str) -> Incident:
     """Give an incident exactly these labels."""
-    incident = get_incident(session, iid)
-    wanted = checked_names(labels, "label")
-    added, removed = name_changes(list(incident.labels or []), wanted)
-    if added or removed:
-        incident.labels = wanted
-        _system_note(session, incident, labels_note(added, removed), author)
-    session.flush()
-    return incident
+    return _set_names(session, iid, "labels", checked_names(labels, "label"), author)
 
 
 def set_assignees(session: Session, iid: int, assignees: Iterable[str], author: str) -> Incident:
     """Give an incident exactly these assignees."""
+    return _set_names(session, iid, "assignees", checked_names(assignees, "assignee"), author)
+
+
+_NAME_NOTES = {"labels": labels_note, "assignees": assignees_note}
+
+
+def _set_names(
+    session: Session,
+    iid: int,
+    field: Literal["labels", "assignees"],
+    wanted: list[str],
+    author: str,
+) -> Incident:
+    """Set an incident's labels or assignees, with the system note saying what changed."""
     incident = get_incident(session, iid)
-    wanted = checked_names(assignees, "assignee")
-    added, removed = name_changes(list(incident.assignees or []), wanted)
+    added, removed = name_changes(list(getattr(incident, field) or []), wanted)
     if added or removed:
-        incident.assignees = wanted
-        _system_note(session, incident, assignees_note(added, removed), author)
+        setattr(incident, field, wanted)
+        _system_note(session, incident, _NAME_NOTES[field](added, removed), author)
     session.flush()
     return incident

@@ -17,6 +17,7 @@ Templates of incidents opened by alerts are handled in `console.engine.template_
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -234,11 +235,11 @@ def apply_steps(session: Session, iid: int, steps: list[Step], author: str) -> l
         elif name in ("label", "unlabel") and not labels_done:
             labels_done = True
             current = list(incident.labels or [])
-            messages.append(_change_labels(session, iid, current, steps, author))
+            messages.append(_change_names(session, iid, current, steps, names=_LABELS, by=author))
         elif name in ("assign", "unassign") and not people_done:
             people_done = True
             current = list(incident.assignees or [])
-            messages.append(_change_people(session, iid, current, steps, author))
+            messages.append(_change_names(session, iid, current, steps, names=_PEOPLE, by=author))
         elif name == "severity":
             incident_edits.set_severity(session, iid, step.value, author)
             messages.append(f"Set severity to {step.value}.")
@@ -247,29 +248,44 @@ def apply_steps(session: Session, iid: int, steps: list[Step], author: str) -> l
     return messages
 
 
-def _change_labels(
-    session: Session, iid: int, current: list[str], steps: list[Step], author: str
-) -> str:
-    wanted = names_after(current, steps, "label", "unlabel")
-    incident_edits.set_labels(session, iid, wanted, author)
-    added, removed = incident_edits.name_changes(current, wanted)
-    if not added and not removed:
-        return "Labels unchanged."
-    parts = [f"Added {_listed('~', added)}."] if added else []
-    parts += [f"Removed {_listed('~', removed)}."] if removed else []
-    return " ".join(parts)
+@dataclass(frozen=True, slots=True)
+class _NameList:
+    """How the quick actions of a list of names (labels, assignees) change it and say so."""
+
+    add: str  # the action that adds names, and the one that removes them
+    remove: str
+    sigil: str
+    added: str  # the words for what was done
+    removed: str
+    unchanged: str
+    apply: Callable[[Session, int, list[str], str], object]
 
 
-def _change_people(
-    session: Session, iid: int, current: list[str], steps: list[Step], author: str
+_LABELS = _NameList(
+    "label", "unlabel", "~", "Added", "Removed", "Labels unchanged.", incident_edits.set_labels
+)
+_PEOPLE = _NameList(
+    "assign",
+    "unassign",
+    "@",
+    "Assigned",
+    "Unassigned",
+    "Assignees unchanged.",
+    incident_edits.set_assignees,
+)
+
+
+def _change_names(
+    session: Session, iid: int, current: list[str], steps: list[Step], *, names: _NameList, by: str
 ) -> str:
-    wanted = names_after(current, steps, "assign", "unassign")
-    incident_edits.set_assignees(session, iid, wanted, author)
+    """Apply a message's label (or assignee) actions at once; what changed, in words."""
+    wanted = names_after(current, steps, names.add, names.remove)
+    names.apply(session, iid, wanted, by)
     added, removed = incident_edits.name_changes(current, wanted)
     if not added and not removed:
-        return "Assignees unchanged."
-    parts = [f"Assigned {_listed('@', added)}."] if added else []
-    parts += [f"Unassigned {_listed('@', removed)}."] if removed else []
+        return names.unchanged
+    parts = [f"{names.added} {_listed(names.sigil, added)}."] if added else []
+    parts += [f"{names.removed} {_listed(names.sigil, removed)}."] if removed else []
     return " ".join(parts)
 
 
