@@ -113,22 +113,25 @@ def client() -> Iterator[httpx.Client]:
 LISTENING = re.compile(r"listening on (http://\S+)")
 
 
-class ServeProcess:
-    """`incident-console serve` as a real process."""
+class ConsoleProcess:
+    """The console as a real process, started and listening: the window by default (on the
+    offscreen platform), or a command such as `serve`; `base` is the listener's URL."""
 
-    def __init__(self, db_url: str, *extra: str) -> None:
+    def __init__(self, db_url: str, *command: str, extra: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console", "serve", "--port", "0", "--db", db_url, *extra],
+            [sys.executable, "-m", "console", *command, "--port", "0", "--db", db_url, *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
         )
         assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
+        self.stdout = self.proc.stdout
+        line = self.stdout.readline()
         match = LISTENING.search(line)
         if match is None:
             self.proc.kill()
-            raise AssertionError(f"serve did not start: {line!r} {self.proc.stderr.read()}")
+            raise AssertionError(f"console did not start: {line!r} {self.proc.stderr.read()}")
         self.base = match.group(1)
 
     def stop(self, timeout: float = 10) -> int:
@@ -136,14 +139,25 @@ class ServeProcess:
             self.proc.terminate()
         return self.proc.wait(timeout)
 
+    def kill(self) -> None:
+        """End it for sure (for test clean-up)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+class ServeProcess(ConsoleProcess):
+    """`incident-console serve` as a real process."""
+
+    def __init__(self, db_url: str, *extra: str) -> None:
+        super().__init__(db_url, "serve", extra=extra)
+
 
 @pytest.fixture
 def serve(db_url: str, store: Store) -> Iterator[ServeProcess]:
     process = ServeProcess(db_url)
     yield process
-    if process.proc.poll() is None:
-        process.proc.kill()
-        process.proc.wait()
+    process.kill()
 
 
 def run_cli(*args: str, db_url: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import time
 import httpx
 from PySide6.QtCore import QTimer
 
-from tests.conftest import FORMATS, LISTENING, add_integration
+from tests.conftest import FORMATS, ConsoleProcess, add_integration
 
 POSTER = """
 import json, sys, time, httpx
@@ -62,19 +61,9 @@ def test_posts_are_answered_while_the_gui_thread_is_busy(qtbot, qapp, ctx, gui_e
 
 
 def test_window_process_exits_cleanly_on_sigterm(tmp_path, store, db_url):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "--port", "0", "--db", db_url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    window = ConsoleProcess(db_url)
     try:
-        assert proc.stdout is not None
-        match = LISTENING.search(proc.stdout.readline())
-        assert match, proc.stderr.read() if proc.poll() is not None else "no address printed"
-        endpoint = add_integration(store, match.group(1), name="window")
+        endpoint = add_integration(store, window.base, name="window")
         response = httpx.post(
             endpoint.url,
             headers=endpoint.headers,
@@ -83,10 +72,8 @@ def test_window_process_exits_cleanly_on_sigterm(tmp_path, store, db_url):
         )
         assert response.status_code == 200
         started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        window.proc.send_signal(signal.SIGTERM)
+        assert window.proc.wait(10) == 0
         assert time.monotonic() - started < 10
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        window.kill()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import uuid
 
 from console.views.single_instance import InstanceServer, forward, instance_name
-from tests.conftest import LISTENING, set_settings
+from tests.conftest import ConsoleProcess, set_settings
 
 
 def test_forward_reaches_the_running_instance(qtbot):
@@ -30,16 +29,8 @@ def test_instance_names_differ_per_store():
 def test_second_launch_hands_its_link_to_the_first(tmp_path, store, db_url):
     set_settings(store, create_incident="true")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "console", "--port", "0", "--db", db_url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    first = ConsoleProcess(db_url)
     try:
-        assert first.stdout is not None
-        assert LISTENING.search(first.stdout.readline())
         second = subprocess.run(
             [sys.executable, "-m", "console", "incident-console://incident/1", "--db", db_url],
             capture_output=True,
@@ -61,5 +52,4 @@ def test_second_launch_hands_its_link_to_the_first(tmp_path, store, db_url):
         )
         assert bad.returncode == 2 and "not a link" in bad.stderr
     finally:
-        first.send_signal(signal.SIGTERM)
-        assert first.wait(10) == 0
+        assert first.stop() == 0  # SIGTERM: a clean exit
