@@ -16,9 +16,10 @@ the live alerts of the last step added. One JSON line per figure:
   (and p99). Target ≤ 16 ms.
 - `rss_mb`: VmRSS after all the above (VmHWM too). Target ≤ 400 MB.
 
-After starting, the benchmark freezes the objects made so far out of the garbage collector
-(`gc.freeze()`), which the app should do once its window is up; `--no-gc-freeze` measures
-without (the collector's full passes then stall the GUI thread for about 70 ms).
+After starting, the benchmark schedules the garbage collector as the app does once its
+window is up (`console.views.collector`: what exists is frozen, young passes stay short,
+the full pass runs from a timer); `--default-gc` measures with Python's own schedule (its
+full passes then stall the GUI thread for about 70 ms).
 - `live_latency_ms`: alerts posted over HTTP at `--rate` per second by a separate process
   (open loop, up to 64 connections); for each, from its commit, which the listener answers
   2xx right after, to its row being inserted in the model (p50, p99, max), plus the longest
@@ -33,7 +34,6 @@ import time
 PROCESS_START = time.perf_counter()
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
@@ -53,6 +53,7 @@ from console.runtime import INGEST_SWITCH_INTERVAL, BackgroundRuntime, Runtime  
 from console.store import open_store  # noqa: E402
 from console.views.actions import ActionRunner  # noqa: E402
 from console.views.alert_feed import AlertFeedWidget  # noqa: E402
+from console.views.collector import ScheduledCollector  # noqa: E402
 from console.views.context import ViewContext  # noqa: E402
 from console.views.live_updates import LiveUpdates  # noqa: E402
 
@@ -337,22 +338,21 @@ def main() -> None:
     parser.add_argument("store", type=Path, help="a store filled by bench/fill_store.py")
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--no-gc-freeze", action="store_true", help="leave the collector as is")
+    parser.add_argument("--default-gc", action="store_true", help="leave the collector as is")
     args = parser.parse_args()
     if not args.store.exists():
         raise SystemExit(f"{args.store} does not exist; make it with bench/fill_store.py")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     feed, background, url, token = start(app, args.store)
-    if not args.no_gc_freeze:
-        # What the app does once its window is up: the objects made while starting stay
-        # for good, and a full collection that walks them all stalls the GUI for ~70 ms.
-        gc.collect()
-        gc.freeze()
+    if not args.default_gc:
+        collector = ScheduledCollector(app)  # what the app does once its window is up
     all_tab(app, feed)
     searches(app, feed)
     scrolling(app, feed)
     emit("rss_mb", value=memory()["VmRSS"], peak=memory()["VmHWM"], target=400)
     live(app, feed, url, token, args.rate, args.seconds)
+    if not args.default_gc:
+        collector.stop()
     feed.close()
     background.stop()
 

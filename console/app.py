@@ -7,7 +7,6 @@ commit everything acknowledged, then close the store.
 from __future__ import annotations
 
 import argparse
-import gc
 import signal
 import sys
 from collections.abc import Sequence
@@ -62,6 +61,7 @@ def main(argv: Sequence[str]) -> int:
     from PySide6.QtCore import QTimer
 
     from console.views.actions import ActionRunner
+    from console.views.collector import ScheduledCollector
     from console.views.context import ViewContext
     from console.views.live_updates import LiveUpdates
     from console.views.main_window import MainWindow
@@ -99,9 +99,9 @@ def main(argv: Sequence[str]) -> int:
     window = MainWindow(ctx)
     theme.theme_changed.connect(window.incident_view.set_dark)
     window.show()
-    # Everything made so far lives as long as the app: keep the collector's full passes from
-    # walking it again and again (they stalled the GUI thread ~70 ms on a big store).
-    gc.freeze()
+    # Everything made so far lives as long as the app, and the collector's passes must not
+    # stall a paint (they did, ~70 ms on a big store): see console.views.collector.
+    collector = ScheduledCollector(app)
     if args.wall:
         window.open_wall(args.screen)
     instance = InstanceServer(name)
@@ -117,6 +117,7 @@ def main(argv: Sequence[str]) -> int:
         if not stop_requested:  # quit() before exec() would be lost
             app.exec()
     finally:
+        collector.stop()
         instance.close()
         window.close()
         background.stop()

@@ -24,7 +24,7 @@ import time
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -43,6 +43,7 @@ from console.models import AlertStatus
 from console.views.alert_feed_model import AlertFeedModel
 from console.views.bulk_status import BulkStatusChange
 from console.views.context import ViewContext
+from console.views.feed_painter import FeedRowPainter
 from console.views.search_indexer import SearchIndexer
 from console.views.store_reader import StoreReader
 
@@ -86,6 +87,19 @@ class FeedTable(QTableView):
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
+        self._painter = FeedRowPainter()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        model = self.model()
+        if isinstance(model, AlertFeedModel):
+            self._painter.paint(self, model, event.rect())
+        else:
+            super().paintEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._painter.forget()
+        super().changeEvent(event)
 
     def fix_columns(self) -> None:
         """Fixed widths (never sized to contents: that would read every row)."""
