@@ -3,9 +3,10 @@
 Qt's own table paint asks the model for every role of every visible cell, builds a style
 option and lays its text out again for each cell on every paint: about two thirds of a
 scroll step's time on a full screen, and more under a style sheet. This painter asks the
-model once per row for the row's look (`AlertFeedModel.look`), and draws each cell's text
-from a `QStaticText` elided to the column's width, made once per row, width and font and
-kept while the row's look stays the same.
+model once per row for the row's look (`AlertFeedModel.look`) and draws the cells itself:
+texts that repeat on every screen (severities, counts, statuses) and texts that must be
+elided are laid out once per width and font and kept (`QStaticText`); the others, mostly
+seen once while scrolling, are drawn straight when their characters' advances say they fit.
 
 What it draws is what Qt's item view draws for this table: alternating row colours, the
 selection (active or inactive), new alerts bold on their tint, the severity icon and
@@ -18,8 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap, QStaticText
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QStaticText,
+)
 from PySide6.QtWidgets import QStyle, QStyleOptionFocusRect, QTableView
 
 from console.views import severity_style
@@ -29,11 +39,48 @@ from console.views.alert_feed_model import (
     INCIDENT,
     LOADING,
     SEVERITY,
+    STATUS,
     AlertFeedModel,
 )
 
 REMEMBERED_TEXTS = 2000  # a few screens of texts, even on a 4K wall display
 RIGHT_ALIGNED = (EVENTS, INCIDENT)
+# Texts that repeat on every screen: laid out once and kept. The others (times, titles,
+# incident numbers) are mostly drawn once; they are drawn straight when they fit.
+REPEATING = (SEVERITY, EVENTS, STATUS)
+ELIDE_RIGHT = Qt.TextElideMode.ElideRight  # enum look-ups cost a Python call each
+PLAIN_TEXT = Qt.TextFormat.PlainText
+
+
+class _Advances(dict[str, float]):
+    """Each character's advance in one font, measured the first time it is drawn."""
+
+    def __init__(self, metrics: QFontMetricsF) -> None:
+        super().__init__()
+        self.metrics = metrics
+
+    def __missing__(self, char: str) -> float:
+        advance = self[char] = self.metrics.horizontalAdvance(char)
+        return advance
+
+
+class _Font:
+    """A font of the table with what drawing needs from it."""
+
+    def __init__(self, font: QFont) -> None:
+        self.font = font
+        metrics = QFontMetricsF(font)
+        self.metrics = QFontMetrics(font)
+        self.height = metrics.height()
+        self.ascent = metrics.ascent()
+        self._advances = _Advances(metrics)
+
+    def width_if_plain(self, text: str) -> float | None:
+        """The width of ASCII `text` as the sum of its characters' advances; None for other
+        text, whose shaping (ligatures, combining marks, scripts) can change its width."""
+        if not text.isascii():
+            return None
+        return sum(map(self._advances.__getitem__, text))
 
 
 class _Colors:
@@ -71,7 +118,7 @@ class _Frame:
     margin: int
     icon_size: int
     ratio: float
-    fonts: tuple[QFont, QFont]  # plain, bold
+    fonts: tuple[_Font, _Font]  # plain, bold
     colors: _Colors
 
 
@@ -83,7 +130,7 @@ class FeedRowPainter:
         # every screen; the rest is reused while the same rows are repainted.
         self._texts: dict[tuple[str, int, bool], QStaticText] = {}
         self._icons: dict[tuple[str, bool, float, int], QPixmap] = {}
-        self._fonts: tuple[QFont, QFont] | None = None
+        self._fonts: tuple[_Font, _Font] | None = None
 
     def forget(self) -> None:
         """Drop what was laid out (the font or the style changed)."""
@@ -101,7 +148,9 @@ class FeedRowPainter:
         if last < 0:
             last = rows - 1
         frame = self._frame(table, model, region)
-        selection = table.selectionModel()
+        selection: QItemSelectionModel | None = table.selectionModel()
+        if selection is not None and not selection.hasSelection():
+            selection = None  # asking each row costs ~10 µs
         root = QModelIndex()
         painter = QPainter(table.viewport())
         try:
@@ -159,7 +208,8 @@ class FeedRowPainter:
         if look is None:
             self._loading(painter, frame, top, selected)
             return
-        painter.setFont(frame.fonts[1] if new else frame.fonts[0])
+        font = frame.fonts[1] if new else frame.fonts[0]
+        painter.setFont(font.font)
         severity = look.row.severity
         texts = self._texts
         plain = frame.colors.highlighted_text if selected else frame.colors.plain
@@ -168,35 +218,43 @@ class FeedRowPainter:
             text = look.texts[column]
             if not text or room <= 0:
                 continue
-            static = texts.get((text, room, new)) or self._lay_out(text, room, new, frame)
-            left = x + frame.margin
-            size = static.size()
+            left: float = x + frame.margin
             if column == SEVERITY:
                 icon = self._icon(severity, frame)
-                painter.drawPixmap(left, top + (height - frame.icon_size) // 2, icon)
+                painter.drawPixmap(x + frame.margin, top + (height - frame.icon_size) // 2, icon)
                 left += frame.icon_size + 2 * frame.margin
                 painter.setPen(plain if selected else frame.colors.severity(severity))
             else:
                 painter.setPen(plain)
-                if column in RIGHT_ALIGNED:
-                    left = x + width - frame.margin - round(size.width())
+            static = texts.get((text, room, new))
+            if static is None:
+                fits = None if column in REPEATING else font.width_if_plain(text)
+                if fits is not None and fits <= room:
+                    if column in RIGHT_ALIGNED:
+                        left = x + width - frame.margin - fits
+                    baseline = top + (height - font.height) / 2 + font.ascent
+                    painter.drawText(QPointF(left, baseline), text)
+                    continue
+                static = self._lay_out(text, room, new, font)
+            size = static.size()
+            if column in RIGHT_ALIGNED:
+                left = x + width - frame.margin - size.width()
             painter.drawStaticText(QPointF(left, top + (height - size.height()) / 2), static)
 
-    def _fonts_of(self, table: QTableView) -> tuple[QFont, QFont]:
+    def _fonts_of(self, table: QTableView) -> tuple[_Font, _Font]:
         plain = table.font()
-        if self._fonts is None or self._fonts[0] != plain:
+        if self._fonts is None or self._fonts[0].font != plain:
             self._texts.clear()
             bold = QFont(plain)
             bold.setBold(True)
-            self._fonts = (QFont(plain), bold)
+            self._fonts = (_Font(QFont(plain)), _Font(bold))
         return self._fonts
 
-    def _lay_out(self, text: str, room: int, bold: bool, frame: _Frame) -> QStaticText:
+    def _lay_out(self, text: str, room: int, bold: bool, font: _Font) -> QStaticText:
         """`text` elided to `room` pixels and laid out, remembered for the next paints."""
-        font = frame.fonts[1] if bold else frame.fonts[0]
-        static = QStaticText(QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, room))
-        static.setTextFormat(Qt.TextFormat.PlainText)
-        static.prepare(font=font)
+        static = QStaticText(font.metrics.elidedText(text, ELIDE_RIGHT, room))
+        static.setTextFormat(PLAIN_TEXT)
+        static.prepare(font=font.font)
         texts = self._texts
         if len(texts) >= REMEMBERED_TEXTS:
             del texts[next(iter(texts))]  # the oldest
@@ -214,7 +272,7 @@ class FeedRowPainter:
 
     @staticmethod
     def _loading(painter: QPainter, frame: _Frame, top: int, selected: bool) -> None:
-        painter.setFont(frame.fonts[0])
+        painter.setFont(frame.fonts[0].font)
         painter.setPen(frame.colors.highlighted_text if selected else frame.colors.muted)
         for column, x, width, _room in frame.cells:
             if column == ALERT:

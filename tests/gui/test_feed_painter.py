@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.views import alert_feed, severity_style
 from console.views.alert_feed import AlertFeedWidget
-from console.views.alert_feed_model import ALERT, AlertFeedModel
+from console.views.alert_feed_model import ALERT, EVENTS, AlertFeedModel
 from console.views.feed_painter import FeedRowPainter
 from tests.gui.test_alert_feed import post, wait_rows
 
@@ -175,3 +175,39 @@ def test_a_font_change_lays_the_texts_out_again(qtbot, feed, gui_endpoint):
     assert not painter._texts
     snapshot(feed)
     assert painter._texts
+
+
+def test_titles_that_fit_are_drawn_without_keeping_a_layout(qtbot, feed, gui_endpoint):
+    post(gui_endpoint, title="short title", fingerprint="s1")
+    post(gui_endpoint, title="café ünïcode title", fingerprint="s2")
+    wait_rows(qtbot, feed.model, 2)
+    snapshot(feed)
+    kept = {key[0] for key in feed.table._painter._texts}
+    model = feed.model
+    ascii_row = next(r for r in range(2) if "short" in model.alert(r).title)
+    other_row = 1 - ascii_row
+    assert f"#{model.iid_at(ascii_row)} short title" not in kept  # drawn straight
+    assert f"#{model.iid_at(other_row)} café ünïcode title" in kept  # shaped by Qt
+
+
+def inked_columns(image: QImage, left: int, right: int, top: int, bottom: int) -> list[int]:
+    background = image.pixelColor(left + 1, top + 1)
+    return [
+        x
+        for x in range(left, right)
+        if any(image.pixelColor(x, y) != background for y in range(top + 2, bottom - 2))
+    ]
+
+
+def test_numbers_are_right_aligned_in_their_columns(qtbot, feed, gui_endpoint):
+    post(gui_endpoint, title="numbers", fingerprint="n")
+    wait_rows(qtbot, feed.model, 1)
+    image = snapshot(feed)
+    table = feed.table
+    top, bottom = table.rowViewportPosition(0), table.rowViewportPosition(0) + table.rowHeight(0)
+    left = table.columnViewportPosition(EVENTS)
+    right = left + table.columnWidth(EVENTS)
+    inked = inked_columns(image, left, right, top, bottom)
+    assert inked, "the event count is not drawn"
+    assert right - 8 <= max(inked) < right  # hugging the right edge, inside the margin
+    assert min(inked) > left + table.columnWidth(EVENTS) // 2
