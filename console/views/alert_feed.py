@@ -20,6 +20,7 @@ screen in a visible window for `SEEN_AFTER_S` seconds.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
@@ -58,6 +59,7 @@ COLUMN_WIDTHS = (110, 150, 0, 70, 80, 110)  # 0: the Alert column takes the rest
 COUNTS_EVERY_MS = 250
 SEEN_AFTER_S = 3.0
 SEEN_CHECK_MS = 500
+log = logging.getLogger(__name__)
 STATUS_KEYS = {
     Qt.Key.Key_A: AlertStatus.ACKNOWLEDGED.value,
     Qt.Key.Key_R: AlertStatus.RESOLVED.value,
@@ -88,13 +90,21 @@ class FeedTable(QTableView):
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         self._painter = FeedRowPainter()
+        self._paint_failed = False  # logged once until a paint succeeds again
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()
-        if isinstance(model, AlertFeedModel):
-            self._painter.paint(self, model, event.rect())
-        else:
+        if not isinstance(model, AlertFeedModel):
             super().paintEvent(event)
+            return
+        try:
+            self._painter.paint(self, model, event.rect())
+        except Exception:  # a paint must never take the window down (a store read failed)
+            if not self._paint_failed:
+                log.exception("painting the alert feed failed")
+            self._paint_failed = True
+        else:
+            self._paint_failed = False
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):

@@ -211,3 +211,23 @@ def test_numbers_are_right_aligned_in_their_columns(qtbot, feed, gui_endpoint):
     assert inked, "the event count is not drawn"
     assert right - 8 <= max(inked) < right  # hugging the right edge, inside the margin
     assert min(inked) > left + table.columnWidth(EVENTS) // 2
+
+
+def test_a_paint_whose_read_fails_is_logged_once_and_the_window_goes_on(
+    qtbot, feed, gui_endpoint, monkeypatch, caplog
+):
+    post(gui_endpoint, title="fails", fingerprint="fails")
+    wait_rows(qtbot, feed.model, 1)
+
+    def broken(_self: AlertFeedModel, _row: int):
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(AlertFeedModel, "look", broken)
+    with caplog.at_level("ERROR", logger="console.views.alert_feed"):
+        feed.table.viewport().repaint()
+        feed.table.viewport().repaint()
+    failures = [r for r in caplog.records if "painting the alert feed failed" in r.getMessage()]
+    assert len(failures) == 1
+    monkeypatch.undo()
+    image = snapshot(feed)  # painting works again once the store does
+    assert inked_columns(image, 0, 200, 0, feed.table.rowHeight(0))
