@@ -250,14 +250,19 @@ class GroupCommitWriter:
         of that commit; None if the batch failed before it)."""
         assert self._loop is not None
         started = time.perf_counter()
-        conn = self._connection()
-        transaction = conn.begin()
+        transaction: RootTransaction | None = None
         try:
+            # Opening the store can fail too (a missing disk, a full one): its submitters
+            # must hear of it, not wait for an answer forever.
+            conn = self._connection()
+            transaction = conn.begin()
             results = process_batch(
                 conn, [job.submission for job in jobs], self._current_settings(conn)
             )
         except Exception as exc:
-            transaction.rollback()
+            if transaction is not None:
+                with contextlib.suppress(Exception):
+                    transaction.rollback()
             self._failed(jobs, exc)
             return None
         committing = self._loop.run_in_executor(

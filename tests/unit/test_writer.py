@@ -200,3 +200,46 @@ def test_close_waits_for_the_commit_in_flight(store):
     assert submitted.done() and submitted.result()[0].alert_iid == 1
     with store.read() as session:
         assert session.get(Alert, 1) is not None
+
+
+class UnreachableStoreWriter(GroupCommitWriter):
+    """A writer whose store cannot be opened for its first `failures` connections."""
+
+    def __init__(self, store, *, failures: int, **kwargs) -> None:
+        super().__init__(store, **kwargs)
+        self.failures = failures
+
+    def _connection(self):  # type: ignore[override]
+        if self.failures:
+            self.failures -= 1
+            raise OSError("unable to open database file")
+        return super()._connection()
+
+
+def test_a_store_that_cannot_be_opened_fails_the_submissions_instead_of_hanging(store):
+    writer = UnreachableStoreWriter(store, failures=100)
+
+    async def scenario():
+        writer.start()
+        return await asyncio.wait_for(
+            asyncio.gather(*(writer.submit(sub(n)) for n in range(3)), return_exceptions=True),
+            timeout=5,
+        )
+
+    results = asyncio.run(scenario())
+    assert all(isinstance(r, OSError) for r in results)
+    assert writer.pending == 0
+
+
+def test_the_writer_goes_on_once_the_store_can_be_opened_again(store):
+    writer = UnreachableStoreWriter(store, failures=1)
+
+    async def scenario():
+        writer.start()
+        refused = await asyncio.gather(writer.submit(sub(1)), return_exceptions=True)
+        accepted = await asyncio.wait_for(writer.submit(sub(2)), timeout=5)
+        return refused[0], accepted
+
+    refused, accepted = asyncio.run(scenario())
+    assert isinstance(refused, OSError)
+    assert accepted[0].alert_iid == 1  # the refused one was never written
