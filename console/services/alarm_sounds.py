@@ -15,6 +15,7 @@ to another sound; a failed player is still tried, and once it plays again all is
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import math
@@ -42,6 +43,7 @@ CHANNELS: Final = 1
 FADE_SECONDS: Final = 0.006
 FULL_SCALE: Final = 32767
 LINUX_PLAYERS: Final = ("paplay", "pw-play", "aplay")
+STOP_WAIT_SECONDS: Final = 1.0  # a player asked to stop ends at once; then it is killed
 
 Partials = tuple[tuple[float, float], ...]  # (frequency ratio, weight)
 PURE: Final[Partials] = ((1.0, 1.0),)
@@ -198,6 +200,13 @@ def _play_winsound(path: Path) -> None:
         raise OSError("winsound is only on Windows")
 
 
+def _stop_winsound() -> None:
+    if sys.platform == "win32":
+        import winsound
+
+        winsound.PlaySound(None, 0)  # stops what SND_ASYNC started
+
+
 class AlarmSounds:
     """Plays a severity's sound without waiting for it; `problem` says why one did not play."""
 
@@ -230,6 +239,24 @@ class AlarmSounds:
                 self.player_failed = f"Alarm sound player {name} exited with status {code}"
                 self._warn(self.player_failed)
         self.children = running
+
+    def stop(self) -> None:
+        """Cut short every sound still playing (the alarm was muted or acknowledged)."""
+        for child in self.children:
+            if child.poll() is None:
+                with contextlib.suppress(OSError):  # it ended meanwhile
+                    child.terminate()
+        for child in self.children:
+            try:
+                child.wait(STOP_WAIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        # Stopped on purpose: an exit status from the signal says nothing about the player.
+        self.children = []
+        if self.player is not None and not self.player.command:
+            with contextlib.suppress(RuntimeError, OSError):
+                _stop_winsound()
 
     def prepare(self) -> None:
         """Write every severity's sound now (when there is a player to play them), so the

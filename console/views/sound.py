@@ -30,18 +30,29 @@ CHECK_MS = 1000
 
 
 class SoundBackend(Protocol):
-    """Plays the alarm once for a severity."""
+    """Plays the alarm once for a severity, and cuts short what is playing."""
 
     def play(self, severity: str) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class BeepBackend:
     """The platform bell; critical rings twice so it is told apart from a single beep."""
 
+    def __init__(self) -> None:
+        self._second = QTimer()
+        self._second.setSingleShot(True)
+        self._second.setInterval(250)
+        self._second.timeout.connect(QApplication.beep)
+
     def play(self, severity: str) -> None:
         QApplication.beep()
         if severity == "critical":
-            QTimer.singleShot(250, QApplication.beep)
+            self._second.start()
+
+    def stop(self) -> None:
+        self._second.stop()  # a beep itself is over at once
 
 
 class WavBackend:
@@ -59,6 +70,10 @@ class WavBackend:
     def play(self, severity: str) -> None:
         if not self.sounds.play(severity):
             self.fallback.play(severity)
+
+    def stop(self) -> None:
+        self.sounds.stop()
+        self.fallback.stop()
 
 
 class SoundAlarm(QObject):
@@ -139,6 +154,8 @@ class SoundAlarm(QObject):
         self.alarm = alarm
         if alarm is None:
             if was_playing:
+                # Muted or acknowledged: silence now, not when the sound would have ended.
+                self.backend.stop()
                 self.playing_changed.emit(False)
             return
         if not was_playing:

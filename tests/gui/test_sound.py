@@ -13,7 +13,7 @@ from console.services import alarm_sounds
 from console.services.alarm_sounds import VERSION, AlarmSounds, Player
 from console.views.sound import BeepBackend, SoundAlarm, WavBackend
 from tests.conftest import set_settings
-from tests.unit.test_alarm_sounds import recording_player, wait_for
+from tests.unit.test_alarm_sounds import fake_player, recording_player, wait_for
 
 
 class FakeClock:
@@ -27,9 +27,13 @@ class FakeClock:
 class Recorder:
     def __init__(self) -> None:
         self.played: list[str] = []
+        self.stops = 0
 
     def play(self, severity: str) -> None:
         self.played.append(severity)
+
+    def stop(self) -> None:
+        self.stops += 1
 
 
 def post(endpoint, title: str, severity: str = "critical"):
@@ -69,6 +73,7 @@ def test_critical_alert_sounds_and_repeats_until_acknowledged(qtbot, ctx, gui_en
     acknowledge(qtbot, ctx, iid)
     alarm.check()  # the alarm's own timer may have noticed first: either way it stops once
     assert stopped == [False] and not alarm.is_playing
+    assert backend.stops == 1  # the sound playing now is cut short
     clock.now += 60
     alarm.check()
     assert backend.played == ["critical", "critical"]
@@ -90,6 +95,7 @@ def test_mute_silences_until_a_new_alert_sounds(qtbot, ctx, gui_endpoint):
     qtbot.waitUntil(lambda: backend.played == ["critical"], timeout=5000)
     alarm.toggle_mute()
     assert alarm.is_muted and not alarm.is_playing
+    assert backend.stops == 1  # M silences at once, not when the sound would end
     clock.now += 60
     alarm.check()
     assert backend.played == ["critical"]
@@ -109,6 +115,7 @@ def test_mute_silences_until_a_new_alert_sounds(qtbot, ctx, gui_endpoint):
 
 class RecordingBeep(BeepBackend):
     def __init__(self) -> None:
+        super().__init__()
         self.played: list[str] = []
 
     def play(self, severity: str) -> None:
@@ -150,3 +157,26 @@ def test_with_a_player_the_severity_sound_plays_and_the_bell_stays_quiet(
     assert called.read_text() == repr([str(tmp_path / "sounds" / f"alarm-critical-v{VERSION}.wav")])
     assert bell.played == []
     backend.sounds.children[0].wait(10)
+
+
+def test_stopping_the_bell_cancels_the_second_critical_beep(qapp):
+    bell = RecordingBeep()
+    bell.play("critical")
+    assert bell._second.isActive()
+    bell.stop()
+    assert not bell._second.isActive()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake player is a script")
+def test_muting_cuts_short_the_sound_playing(qtbot, ctx, gui_endpoint, tmp_path, monkeypatch):
+    fake_player(tmp_path / "bin", "paplay", "time.sleep(30)")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    backend = WavBackend(AlarmSounds(tmp_path / "sounds"), fallback=RecordingBeep())
+    alarm = SoundAlarm(ctx, backend=backend)
+    post(gui_endpoint, "Loud", "critical")
+    qtbot.waitUntil(lambda: len(backend.sounds.children) == 1, timeout=5000)
+    [player] = backend.sounds.children
+    assert player.poll() is None
+    alarm.toggle_mute()
+    assert player.poll() is not None  # stopped, not left to play out its 30 s
+    assert backend.sounds.children == []

@@ -243,3 +243,26 @@ def test_a_player_that_fails_after_starting_makes_the_next_alarm_fall_back(tmp_p
     assert sounds.play("critical") is True and sounds.problem is None  # it played again
     for child in sounds.children:
         child.wait(10)
+
+
+@posix_only
+def test_stop_cuts_short_every_sound_playing(tmp_path, monkeypatch):
+    fake_player(tmp_path / "bin", "paplay", "time.sleep(30)")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    sounds = AlarmSounds(tmp_path / "sounds")
+    assert sounds.play("critical") and sounds.play("high")
+    started = list(sounds.children)
+    began = time.monotonic()
+    sounds.stop()
+    assert time.monotonic() - began < alarm_sounds.STOP_WAIT_SECONDS + 1
+    assert all(child.returncode is not None for child in started)
+    assert sounds.children == []
+    assert sounds.player_failed is None  # stopped on purpose: not a failing player
+    assert sounds.play("low") is True  # and the next alarm plays
+    sounds.stop()
+
+
+def test_stop_with_nothing_playing_does_nothing(tmp_path):
+    sounds = AlarmSounds(tmp_path, player=None)
+    sounds.stop()
+    assert sounds.children == []
