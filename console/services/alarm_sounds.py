@@ -43,7 +43,6 @@ CHANNELS: Final = 1
 FADE_SECONDS: Final = 0.006
 FULL_SCALE: Final = 32767
 LINUX_PLAYERS: Final = ("paplay", "pw-play", "aplay")
-STOP_WAIT_SECONDS: Final = 1.0  # a player asked to stop ends at once; then it is killed
 
 Partials = tuple[tuple[float, float], ...]  # (frequency ratio, weight)
 PURE: Final[Partials] = ((1.0, 1.0),)
@@ -219,6 +218,7 @@ class AlarmSounds:
         # but cannot play (no sound device) is otherwise silent.
         self.player_failed: str | None = None
         self._last_warning: str | None = None
+        self._stopping: list[subprocess.Popen[bytes]] = []  # asked to end by `stop`
 
     def _warn(self, message: str) -> None:
         if message != self._last_warning:  # a repeating alarm would repeat it every time
@@ -239,20 +239,26 @@ class AlarmSounds:
                 self.player_failed = f"Alarm sound player {name} exited with status {code}"
                 self._warn(self.player_failed)
         self.children = running
+        stopping = []
+        for child in self._stopping:
+            if child.poll() is None:
+                with contextlib.suppress(OSError):
+                    child.kill()  # it had a whole alarm interval to end on its own
+                stopping.append(child)
+        self._stopping = stopping
 
     def stop(self) -> None:
-        """Cut short every sound still playing (the alarm was muted or acknowledged)."""
+        """Cut short every sound still playing (the alarm was muted or acknowledged).
+
+        Never waits: the players are asked to end, and collected by a later `reap`, which
+        kills any that ignored the request. Their exit status from the signal says nothing
+        about the player, so it does not count as a failure.
+        """
         for child in self.children:
             if child.poll() is None:
                 with contextlib.suppress(OSError):  # it ended meanwhile
                     child.terminate()
-        for child in self.children:
-            try:
-                child.wait(STOP_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        # Stopped on purpose: an exit status from the signal says nothing about the player.
+                self._stopping.append(child)
         self.children = []
         if self.player is not None and not self.player.command:
             with contextlib.suppress(RuntimeError, OSError):
