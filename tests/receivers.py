@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from console.services.loop_tasks import cancel_other_tasks
+
 
 @dataclass
 class Answer:
@@ -59,8 +61,12 @@ class Receiver:
     def __exit__(self, *_exc: object) -> None:
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(10)
+        # Handlers still waiting (a scripted delay) would be left pending for good.
+        asyncio.run_coroutine_threadsafe(cancel_other_tasks(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+        if not self.loop.is_running():
+            self.loop.close()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[bytes]:
         """Wait until `count` posts arrived; returns them all."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QWidget
 from console.charts.embeds import Embed
 from console.charts.prometheus import MetricsError, QueryResult
 from console.charts.query import DashboardLookup, MetricsClient, Sources
+from console.services.loop_tasks import cancel_other_tasks
 from console.store import Store
 
 Outcome = QueryResult | MetricsError
@@ -146,6 +147,11 @@ class ChartFetcher(QObject):
         for ticket in list(self._futures):
             self.cancel(ticket)
         if self._thread.is_alive():
+            # Cancelled requests end only when the loop runs them once more: let it, so no
+            # task is left pending when the loop stops.
+            ending = asyncio.run_coroutine_threadsafe(cancel_other_tasks(), self._loop)
+            with contextlib.suppress(Exception):
+                ending.result(5)
             if self._client is not None:
                 closing = asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop)
                 with contextlib.suppress(Exception):  # closing is best effort
