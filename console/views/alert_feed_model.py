@@ -73,6 +73,11 @@ ROW_FLAGS = (
 )
 
 
+def _one_line(text: str) -> str:
+    """`text` on one line: a row shows line breaks and tabs as single spaces."""
+    return text if text.isprintable() else " ".join(text.split())
+
+
 @dataclass(frozen=True, slots=True)
 class RowLook:
     """A row as drawn: its texts, icon and colour, made once, when first drawn."""
@@ -89,7 +94,7 @@ class RowLook:
             look.label,
             # "2026-11-29 20:32:54", local time (isoformat is several times faster than strftime)
             row.started_at.astimezone().isoformat(" ", "seconds")[:19],
-            f"#{row.iid} {row.title}",
+            f"#{row.iid} {_one_line(row.title)}",
             str(row.events),
             f"#{row.incident_iid}" if row.incident_iid is not None else "",
             row.status.capitalize(),

@@ -231,3 +231,11 @@ def test_a_paint_whose_read_fails_is_logged_once_and_the_window_goes_on(
     monkeypatch.undo()
     image = snapshot(feed)  # painting works again once the store does
     assert inked_columns(image, 0, 200, 0, feed.table.rowHeight(0))
+
+
+def test_line_breaks_and_tabs_in_a_title_show_as_single_spaces(qtbot, feed, gui_endpoint):
+    iid = post(gui_endpoint, title="two\nlines\r\nand\ta tab", fingerprint="lines")
+    wait_rows(qtbot, feed.model, 1)
+    shown = feed.model.data(feed.model.index(0, ALERT))
+    assert shown == f"#{iid} two lines and a tab"
+    assert feed.model.alert(0).title == "two\nlines\r\nand\ta tab"  # the alert itself is kept
