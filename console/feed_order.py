@@ -133,14 +133,21 @@ class FeedOrder:
             observer.removed()
 
     def _places(self, session: Session, placing: dict[int, SortKey]) -> list[tuple[int, int]]:
-        """Where each alert goes in the current array: (position, iid), in final order."""
+        """Where each alert goes in the current array: (position, iid), in final order.
+
+        Live changes land mostly at one end (a new alert is the newest), so each search
+        first looks at the last row, then gallops from the first (rows 0, 1, 3, 7, ...)
+        before bisecting: the rows it reads are then the ones on screen, whose keys are
+        known, instead of a fresh read of keys at every level of a bisection.
+        """
         items = sorted(placing.items(), key=lambda kv: kv[1], reverse=self.query.descending)
+        size = len(self._iids)
         lows = [0] * len(items)
-        highs = [len(self._iids)] * len(items)
-        while True:
-            probes = {j: (lows[j] + highs[j]) // 2 for j in range(len(items)) if lows[j] < highs[j]}
-            if not probes:
-                break
+        highs = [size] * len(items)
+        # The next galloping probe of each search is row 2**k - 1; None once bisecting.
+        gallop: list[int | None] = [0] * len(items)
+        probes = {j: size - 1 for j in range(len(items))} if size else {}
+        while probes:
             probed = {int(self._iids[mid]) for mid in probes.values()}
             missing = [iid for iid in probed if iid not in self._keys]
             if missing:
@@ -150,8 +157,23 @@ class FeedOrder:
                 # An alert gone from the store sorts nowhere; treat it as coming first.
                 if probe_key is None or self._before(probe_key, items[j][1]):
                     lows[j] = mid + 1
+                    step = gallop[j]
+                    if step is not None and mid != size - 1:
+                        gallop[j] = step + 1
                 else:
                     highs[j] = mid
+                    if mid != size - 1:
+                        gallop[j] = None
+            probes = {}
+            for j in range(len(items)):
+                if lows[j] >= highs[j]:
+                    continue
+                step = gallop[j]
+                mid = (1 << step) - 1 if step is not None else -1
+                if not lows[j] <= mid < highs[j]:
+                    gallop[j] = None
+                    mid = (lows[j] + highs[j]) // 2
+                probes[j] = mid
         return [(lows[j] + j, iid) for j, (iid, _key) in enumerate(items)]
 
     def _insert(self, places: list[tuple[int, int]], observer: OrderObserver) -> None:

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
+from console import feed_order as feed_order_module
 from console import feed_search
 from console.engine import lifecycle
 from console.feed import TABS, FeedQuery, TabCounter
+from console.feed import keys as feed_keys
 from console.feed_order import FeedOrder
 from console.models import Alert
 from tests.unit.test_pipeline import generic, run
@@ -287,3 +289,32 @@ def test_a_prefix_completes_with_the_full_order(filled):
 def test_positions_find_alerts_anywhere(filled):
     order = FeedOrder(FeedQuery(tab="all"), np.arange(1000, 0, -1))
     assert order.positions([1000, 1, 500, 5000]) == {1000: 0, 1: 999, 500: 500}
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_new_alert_at_either_end_is_placed_from_the_keys_on_screen(
+    filled, monkeypatch, descending
+):
+    query = FeedQuery(tab="all", sort="started_at", descending=descending)
+    with filled.read() as session:
+        order = FeedOrder(query, query.order(session))
+        # What the feed has read: the screen's rows (the top) and the last row.
+        shown = [order.iid_at(r) for r in (*range(30), len(order) - 1)]
+        order.remember(feed_keys(session, "started_at", shown))
+    recorder = Recorder(order)
+    read: list[list[int]] = []
+    real_keys = feed_order_module.keys
+
+    def counting(session, sort, iids):
+        read.append(list(iids))
+        return real_keys(session, sort, iids)
+
+    monkeypatch.setattr(feed_order_module, "keys", counting)
+    newest = START + timedelta(days=30)
+    [[result]] = run(filled, generic(fingerprint="newest", start_time=newest.isoformat()))
+    with filled.read() as session:
+        order.apply(session, [result.alert_iid], recorder)
+    assert recorder.rows == full_order(filled, query)
+    position = recorder.rows.index(result.alert_iid)
+    assert position == (0 if descending else len(recorder.rows) - 1)
+    assert read == []  # placed from keys already known, not a bisection's fresh reads
