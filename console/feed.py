@@ -252,6 +252,8 @@ class FeedQuery:
         if plan is not None:
             if plan.candidates is not None:
                 where.append(plan.candidates)
+            elif plan.prefilter is not None:
+                where.append(plan.prefilter)
             where.append(plan.clause)
         return where
 

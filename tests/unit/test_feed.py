@@ -318,3 +318,33 @@ def test_a_new_alert_at_either_end_is_placed_from_the_keys_on_screen(
     position = recorder.rows.index(result.alert_iid)
     assert position == (0 if descending else len(recorder.rows) - 1)
     assert read == []  # placed from keys already known, not a bisection's fresh reads
+
+
+@pytest.mark.parametrize("tab", ["all", "open"])
+@pytest.mark.parametrize("sort", ["started_at", "severity"])
+def test_a_dense_search_narrows_its_scan_by_the_index_and_stays_exact(
+    filled, monkeypatch, tab, sort
+):
+    with filled.write() as session:
+        feed_search.index_pending(session, limit=70)  # the rest waits above the watermark
+    monkeypatch.setattr(feed_search, "SPARSE_LIMIT", 3)  # every term here is dense
+    with filled.read() as session:
+        for term in ("web", "disk", "on web-1", "nothing like this"):
+            plan = feed_search.plan(session, term)
+            assert not plan.sparse and plan.prefilter is not None
+            query = FeedQuery(tab=tab, sort=sort, search=term)
+            unfiltered = FeedQuery(tab=tab, sort=sort)
+            every = unfiltered.page(session, 0, 10_000)
+            found = [int(i) for i in query.order(session)]
+            assert found == [
+                row.iid for row in every if term in full_text(session, row.iid).lower()
+            ]
+            assert found or term == "nothing like this"
+            assert any(iid > 70 for iid in found) or not found  # unindexed ones too
+            first, _total, _complete = query.prefix(session, 5)
+            assert [int(i) for i in first] == found[:5]
+
+
+def full_text(session, iid: int) -> str:
+    alert = session.get(Alert, iid)
+    return "\n".join((alert.title, alert.description, alert.service, alert.monitoring_tool))
