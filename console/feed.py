@@ -31,16 +31,13 @@ Nothing here imports Qt; the feed's Qt model (`console.views.alert_feed_model`) 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
-    Engine,
     Select,
     UnaryExpression,
     bindparam,
@@ -86,7 +83,6 @@ SMALL_STATUSES = (
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ID_CHUNK = 500
 FETCH_CHUNK = 20_000
-SPREAD_READERS = 4  # parallel reads of a sparse search's candidates
 SEVERITY_INDEX = "ix_alerts_severity_started"
 
 SortKey = tuple[int, int, int]
@@ -177,47 +173,6 @@ def _utc(value: datetime | str) -> datetime:
     """A time as stored (SQLite text, or a driver's datetime), aware in UTC."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def replace_candidates(plan: feed_search.SearchPlan) -> feed_search.SearchPlan:
-    """`plan` without its candidates clause (they are read as a list instead)."""
-    return replace(plan, candidates=None) if plan.candidate_iids is not None else plan
-
-
-def _read_candidates(
-    session: Session, plan: feed_search.SearchPlan, where: list[ColumnElement[bool]]
-) -> list[Any]:
-    """The key columns of a sparse plan's candidates that pass `where` (the exact filter).
-
-    On a cold page cache each candidate is a random read of the disk, and on one
-    connection those wait one after the other (2,400 candidates: ~180 ms). SQLite reads on
-    separate connections at once (the GIL is free while it waits), so the candidates are
-    listed first and read in `SPREAD_READERS` parts in parallel. Each part reads its own
-    snapshot: a change committed meanwhile reaches the feed as a live change anyway.
-    """
-    bind = session.get_bind()
-    if plan.candidate_iids is None or not isinstance(bind, Engine):
-        return list(session.execute(select(*KEY_COLUMNS).where(*where)))
-    iids: list[int] = sorted({int(i) for i in session.execute(plan.candidate_iids).scalars()})
-    size = -(-len(iids) // SPREAD_READERS) or 1
-    parts = [iids[start : start + size] for start in range(0, len(iids), size)]
-
-    def read(part: list[int]) -> list[Any]:
-        with bind.connect() as connection:
-            found: list[Any] = []
-            for chunk in _chunks(part):
-                query = select(*KEY_COLUMNS).where(Alert.iid.in_(chunk), *where)
-                found.extend(connection.execute(query))
-            return found
-
-    if len(parts) <= 1:
-        return read(parts[0]) if parts else []
-    return [row for part in _spread_pool().map(read, parts) for row in part]
-
-
-@cache
-def _spread_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=SPREAD_READERS, thread_name_prefix="feed-candidates")
 
 
 def rows(session: Session, iids: Sequence[int]) -> dict[int, FeedRow]:
@@ -349,7 +304,7 @@ class FeedQuery:
         return query
 
     def _sparse_order(self, session: Session, plan: feed_search.SearchPlan) -> np.ndarray:
-        found = _read_candidates(session, plan, self._filters(replace_candidates(plan)))
+        found = session.execute(select(*KEY_COLUMNS).where(*self._filters(plan)))
         ranked = sorted(
             (sort_key(self.sort, (iid, sev, status, events, at)), iid)
             for iid, sev, status, events, at in found

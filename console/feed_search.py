@@ -29,12 +29,10 @@ Terms shorter than three characters, and PostgreSQL, use the `LIKE` scan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    CompoundSelect,
     Integer,
     Text,
     column,
@@ -45,7 +43,6 @@ from sqlalchemy import (
     select,
     table,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -71,9 +68,6 @@ class SearchPlan:
     clause: ColumnElement[bool]
     candidates: ColumnElement[bool] | None = None
     prefilter: ColumnElement[bool] | None = None
-    # The sparse plan's candidates as a query of alert numbers (index matches and alerts
-    # above the watermark), for reading them in parallel parts.
-    candidate_iids: CompoundSelect[Any] | None = None
 
     @property
     def sparse(self) -> bool:
@@ -162,13 +156,7 @@ def plan(session: Session, term: str) -> SearchPlan:
         matching = select(SEARCH_INDEX.c.rowid).where(_matches(query))
         prefilter = or_((Alert.iid + 0).in_(matching), Alert.iid > indexed_through)
         return SearchPlan(exact, prefilter=prefilter)
-    matching = select(SEARCH_INDEX.c.rowid.label("iid")).where(_matches(query))
-    above = select(Alert.iid).where(Alert.iid > indexed_through)
-    return SearchPlan(
-        exact,
-        or_(_fts_rowids(query), Alert.iid > indexed_through),
-        candidate_iids=union_all(matching, above),
-    )
+    return SearchPlan(exact, or_(_fts_rowids(query), Alert.iid > indexed_through))
 
 
 def index_pending(session: Session, limit: int = INDEX_CHUNK) -> int:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from console import feed as feed_module
 from console import feed_order as feed_order_module
 from console import feed_search
 from console.engine import lifecycle
@@ -349,27 +348,3 @@ def test_a_dense_search_narrows_its_scan_by_the_index_and_stays_exact(
 def full_text(session, iid: int) -> str:
     alert = session.get(Alert, iid)
     return "\n".join((alert.title, alert.description, alert.service, alert.monitoring_tool))
-
-
-def test_a_sparse_search_reads_its_candidates_in_parallel_parts_exactly(filled, monkeypatch):
-    with filled.write() as session:
-        feed_search.index_pending(session, limit=100)  # 20 alerts wait above the watermark
-    parts: list[list[int]] = []
-    real_pool = feed_module._spread_pool()
-
-    class RecordingPool:
-        def map(self, fn, chunks):
-            chunks = list(chunks)
-            parts.extend(chunks)
-            return real_pool.map(fn, chunks)
-
-    monkeypatch.setattr(feed_module, "_spread_pool", RecordingPool)
-    with filled.read() as session:
-        plan = feed_search.plan(session, "web")
-        assert plan.sparse and plan.candidate_iids is not None
-        query = FeedQuery(tab="all", search="web")
-        found = [int(i) for i in query.order(session)]
-        every = FeedQuery(tab="all").page(session, 0, 10_000)
-        assert found == [r.iid for r in every if "web" in full_text(session, r.iid).lower()]
-    assert len(parts) == feed_module.SPREAD_READERS
-    assert any(iid > 100 for part in parts for iid in part)  # the unindexed ones too
