@@ -12,6 +12,7 @@ import pytest
 from console.runtime import INGEST_SWITCH_INTERVAL, BackgroundRuntime, Runtime
 from console.store import Store
 from console.views.actions import ActionRunner
+from console.views.alert_feed import AlertFeedWidget
 from console.views.context import ViewContext
 from console.views.live_updates import LiveUpdates
 from tests.conftest import Endpoint, add_integration
@@ -65,3 +66,15 @@ def gui_endpoint(ctx: ViewContext, background: BackgroundRuntime) -> Endpoint:
         background.runtime.listener.registry.refresh(), background.loop
     ).result(10)
     return point
+
+
+@pytest.fixture
+def feed(qtbot, ctx: ViewContext) -> AlertFeedWidget:
+    """The alert feed, shown and with its first order read."""
+    widget = AlertFeedWidget(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.model.is_complete, timeout=5000)
+    return widget

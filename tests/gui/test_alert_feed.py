@@ -75,17 +75,6 @@ def shown_iids(model) -> list[int]:
     return [model.iid_at(row) for row in range(model.rowCount())]
 
 
-@pytest.fixture
-def feed(qtbot, ctx):
-    widget = AlertFeedWidget(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    qtbot.waitUntil(lambda: widget.model.is_complete, timeout=5000)
-    return widget
-
-
 def wait_rows(qtbot, model, count: int) -> None:
     qtbot.waitUntil(lambda: model.is_complete and model.rowCount() == count, timeout=10_000)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
@@ -16,20 +14,10 @@ from tests.gui.test_alert_feed import post, wait_rows
 
 
 @pytest.fixture(autouse=True)
-def _collect_on_gui_thread():
-    gc.collect()  # see tests/gui/test_alert_feed.py
-
-
-@pytest.fixture
-def feed(qtbot, ctx):
-    widget = AlertFeedWidget(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(900, 500)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.show_tab("all")
-    qtbot.waitUntil(lambda: widget.model.is_complete, timeout=5000)
-    return widget
+def _all_tab(qtbot, feed: AlertFeedWidget) -> None:
+    """Every test here looks at the All tab (new alerts, resolved ones, all of them)."""
+    feed.show_tab("all")
+    qtbot.waitUntil(lambda: feed.model.is_complete, timeout=5000)
 
 
 def snapshot(feed: AlertFeedWidget) -> QImage:
