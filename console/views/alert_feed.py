@@ -16,6 +16,9 @@ button counts the new alerts above.
 
 "Seen": a new alert stops being highlighted when it is selected, or once it has been on
 screen in a visible window for `SEEN_AFTER_S` seconds.
+
+The table paints its rows itself (`console.views.feed_painter`): Qt's per-cell paint was too
+slow to scroll a million-row feed within a frame.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from console.views.feed_painter import FeedRowPainter
 from console.views.search_indexer import SearchIndexer
 from console.views.store_reader import StoreReader
 
+log = logging.getLogger(__name__)
+
 TAB_LABELS = {
     "open": "Open",
     "triggered": "Triggered",
@@ -59,7 +64,6 @@ COLUMN_WIDTHS = (110, 150, 0, 70, 80, 110)  # 0: the Alert column takes the rest
 COUNTS_EVERY_MS = 250
 SEEN_AFTER_S = 3.0
 SEEN_CHECK_MS = 500
-log = logging.getLogger(__name__)
 STATUS_KEYS = {
     Qt.Key.Key_A: AlertStatus.ACKNOWLEDGED.value,
     Qt.Key.Key_R: AlertStatus.RESOLVED.value,
@@ -68,7 +72,8 @@ STATUS_KEYS = {
 
 
 class FeedTable(QTableView):
-    """The feed's table: fixed row heights and column widths, keys for status changes."""
+    """The feed's table: fixed row heights and column widths, keys for status changes, and
+    rows painted by `FeedRowPainter` (a failed paint is logged once, never raised)."""
 
     status_requested = Signal(str)
     open_requested = Signal()

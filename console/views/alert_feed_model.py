@@ -4,7 +4,9 @@ The model holds the query's order (alert numbers, see `console.feed_order`) and 
 rows themselves a page of about 100 at a time by primary key, starting at the first row asked
 for that it does not hold, keeping the last few thousand: `data()` never queries the store
 except for a page it lacks, and a page costs the same at any depth of a million-row feed.
-Views ask for a cell's roles together (`multiData`), and each row's texts are made once.
+The feed's table draws each row from `look(row)` (see `console.views.feed_painter`); other
+views, tooltips and accessibility ask a cell's roles together (`multiData`). Each row's
+texts are made once.
 
 Reading an order can take a second for a big tab, so it runs on a worker thread with its own
 session, in one snapshot: first the leading rows and the total (the screen fills at once, and
