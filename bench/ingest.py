@@ -1,12 +1,14 @@
 """Ingest benchmark: `serve` against a bare aiohttp JSON echo server, in the same run.
 
-    python bench/ingest.py [--seconds 10] [--connections 64] [--cases a,b,c]
+    python bench/ingest.py [--seconds 10] [--connections 64] [--cases a,b,c] [--workers 2]
 
 For each case it starts a fresh store and `serve`, then drives it with wrk (Debian package
 `wrk`, a C load generator, with a Lua script) at 64 connections, and drives the echo server
 the same way with the same bodies for the baseline. One JSON line per case:
 `case, alerts_per_s, p50_ms, p99_ms, errors, baseline_req_per_s, ratio` (+ details).
 Every 2xx from `serve` is durable: the run checks the store holds what was acknowledged.
+`serve` runs with `--workers 2` (one process per core here; `--workers 1` for one process);
+the echo server is the one-process aiohttp baseline the targets are stated against.
 
 Cases: (a) a new fingerprint per request with create_incident on; (b) the same fingerprint
 every time (dedup path); (c) Alertmanager v4 bodies of 10 alerts each (counted in alerts).
@@ -150,6 +152,19 @@ def wrk(url: str, case: str, token: str, path: str, seconds: int, connections: i
     return json.loads(match.group(0))
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (serve's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -157,7 +172,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_case(case: str, seconds: int, connections: int, warmup: int) -> dict:
+def run_case(case: str, seconds: int, connections: int, warmup: int, workers: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     db = str(workdir / "store.db")
     try:
@@ -165,14 +180,27 @@ def run_case(case: str, seconds: int, connections: int, warmup: int) -> dict:
         if case == "a":
             cli(db, "settings", "set", "create_incident", "true")
         port = free_port()
-        server = start([sys.executable, "-m", "console", "serve", "--port", str(port), "--db", db])
+        server = start(
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--db",
+                db,
+            ]
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             if warmup:
                 wrk(base, case, added["token"], added["url"], warmup, connections)
             before = alerts_in(db)
             result = wrk(base, case, added["token"], added["url"], seconds, connections)
-            memory = rss_mb(server.pid)
+            memory = sum(rss_mb(pid) for pid in [server.pid, *children(server.pid)])
         finally:
             server.terminate()
             server.wait(30)
@@ -198,6 +226,7 @@ def run_case(case: str, seconds: int, connections: int, warmup: int) -> dict:
     per_request = ALERTS_PER_REQUEST[case]
     return {
         "case": case,
+        "workers": workers,
         "alerts_per_s": round(ok_requests * per_request / duration, 1),
         "requests_per_s": round(req_per_s, 1),
         "p50_ms": round(result["p50_us"] / 1000, 2),
@@ -230,14 +259,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--cases", default="a,b,c")
+    parser.add_argument("--workers", type=int, default=2, help="serve --workers (default 2)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     for case in args.cases.split(","):
-        print(
-            json.dumps(run_case(case.strip(), args.seconds, args.connections, args.warmup)),
-            flush=True,
-        )
+        result = run_case(case.strip(), args.seconds, args.connections, args.warmup, args.workers)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

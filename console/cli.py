@@ -83,12 +83,26 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def cmd_serve(args: argparse.Namespace, store: Store) -> int:
-    from console.runtime import INGEST_SWITCH_INTERVAL, Runtime
+    from console.runtime import INGEST_SWITCH_INTERVAL, Runtime, WorkerRole
 
     with store.read() as session:
         settings = settings_admin.load_settings(session)
     host = args.host or settings["listen_host"]
     port = args.port if args.port is not None else settings["listen_port"]
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if args.workers > 1 and args.worker_index is None:
+        return _supervise_workers(store, host, port, args.workers)
+    role: WorkerRole | None = None
+    if args.worker_index is not None:
+        from console import serve_workers
+
+        serve_workers.die_with_supervisor(args.worker_of)
+        role = WorkerRole(
+            index=args.worker_index,
+            directory=Path(args.worker_dir),
+            database=store.sqlite_path,
+        )
 
     # The writer's committer thread hands each finished commit back to the loop; with the
     # default 5 ms switch interval that hand-off waited for a busy loop (measured here:
@@ -101,7 +115,7 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        runtime = Runtime(store, host=host, port=port)
+        runtime = Runtime(store, host=host, port=port, worker=role)
         # Settings may move the listener while it runs; say where it listens now.
         runtime.moved = lambda url: print(f"Incident Console listening on {url}", flush=True)
         try:
@@ -119,6 +133,33 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         await runtime.stop()
 
     asyncio.run(run())
+    return 0
+
+
+def _supervise_workers(store: Store, host: str, port: int, count: int) -> int:
+    """`serve --workers N` (N > 1): run N listener processes on one address."""
+    from console import serve_workers
+
+    if not serve_workers.supported():
+        raise CliError("--workers above 1 needs Linux (SO_REUSEPORT spreads the connections)")
+    supervisor = serve_workers.Supervisor(store.url, host, port, count)
+    # Handlers first: a signal that arrives while starting still stops us cleanly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, supervisor.request_stop)
+    try:
+        line = supervisor.start()
+    except (serve_workers.WorkersError, OSError) as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc}") from None
+    print(line, flush=True)
+    print(f"Store: {store.display_url} ({count} workers)", flush=True)
+    store.dispose()  # the workers have their own connections
+    try:
+        supervisor.watch()
+    except serve_workers.WorkersError as exc:
+        supervisor.stop()
+        raise CliError(str(exc)) from None
+    print("Stopping: finishing requests and committing accepted alerts", flush=True)
+    supervisor.stop()
     return 0
 
 
@@ -374,6 +415,17 @@ def build_parser() -> Parser:
     serve = commands.add_parser("serve", help="run the alert listener headless")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help=f"port (default {config.DEFAULT_PORT}; 0 = any)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="listener processes sharing the address, for alert storms (Linux; default 1)",
+    )
+    # How the supervisor of `--workers N` starts each worker (not for people).
+    serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--worker-dir", help=argparse.SUPPRESS)
+    serve.add_argument("--worker-of", type=int, default=0, help=argparse.SUPPRESS)
     _common(serve, json_flag=False)
     serve.set_defaults(handler=cmd_serve)
 

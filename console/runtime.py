@@ -16,6 +16,8 @@ import errno
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -23,9 +25,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from console import config
+from console.engine.shared_writes import SharedWrites
 from console.engine.writer import BatchStats, GroupCommitWriter
 from console.listener import Listener
 from console.listener.metrics import ListenerMetrics
+from console.listener.shared_metrics import SharedMetrics
 from console.models import SettingRow
 from console.services.alert_rules import RuleEvaluator
 from console.services.notify import NotificationDispatcher
@@ -35,6 +39,17 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
 LISTEN_KEYS = ("listen_host", "listen_port")
 LISTEN_BACKLOG = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRole:
+    """This runtime is worker `index` of a `serve` with several: it binds its address with
+    SO_REUSEPORT beside the others, publishes metrics in `directory`, and (when `database`
+    names a SQLite file) takes the workers' write lock for every batch."""
+
+    index: int
+    directory: Path
+    database: Path | None
 
 
 class RebindError(Exception):
@@ -57,8 +72,10 @@ class Runtime:
         on_commit: Callable[[BatchStats], None] | None = None,
         max_pending: int | None = None,
         watch_settings: bool = True,
+        worker: WorkerRole | None = None,
     ) -> None:
         self.store = store
+        self.worker = worker
         self._observer = on_commit
         self._watch = watch_settings
         self._watcher: asyncio.Task[None] | None = None
@@ -68,11 +85,23 @@ class Runtime:
         self.listen_error: str | None = None
         # Told the new URL after every move (`serve` can print it); runs on the loop.
         self.moved: Callable[[str], None] | None = None
-        self.writer = GroupCommitWriter(store, on_commit=self._committed)
+        shared = SharedWrites(worker.database) if worker is not None and worker.database else None
+        self.writer = GroupCommitWriter(store, on_commit=self._committed, shared=shared)
         if max_pending is not None:
             self.writer.max_pending = max_pending
         self.metrics = ListenerMetrics(lambda: float(self.writer.pending))
-        self.listener = Listener(store, self.writer, host=host, port=port, metrics=self.metrics)
+        self.listener = Listener(
+            store,
+            self.writer,
+            host=host,
+            port=port,
+            metrics=self.metrics,
+            reuse_port=worker is not None,
+        )
+        self.shared_metrics: SharedMetrics | None = None
+        if worker is not None:
+            self.shared_metrics = SharedMetrics(worker.directory, worker.index, self.metrics)
+            self.listener.metrics_text = self.shared_metrics.render
         # Slack and email, sent off the ingest path; its failures show in /healthz.
         self.notifier = NotificationDispatcher(store)
         self.listener.health_sections["notifications"] = self.notifier.health
@@ -95,7 +124,11 @@ class Runtime:
             await self.writer.close()
             raise
         self.notifier.start()
-        self.rules.start()
+        # Managed alert rules are evaluated by one process only, however many workers run.
+        if self.worker is None or self.worker.index == 0:
+            self.rules.start()
+        if self.shared_metrics is not None:
+            self.shared_metrics.start()
         self._rebinding = asyncio.Lock()
         if self._watch:
             seen = await asyncio.to_thread(self._read_listen_settings)
@@ -112,6 +145,8 @@ class Runtime:
         await self.listener.stop()
         await self.writer.close()
         await self.notifier.stop()
+        if self.shared_metrics is not None:
+            await self.shared_metrics.stop()
 
     async def rebind(self, host: str, port: int) -> str:
         """Move the listener to `host:port` and return its new URL.
@@ -152,9 +187,14 @@ class Runtime:
                 self.moved(self.listener.url)
             return self.listener.url
 
-    @staticmethod
-    async def _bind(runner: web.AppRunner, host: str, port: int) -> None:
-        site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
+    async def _bind(self, runner: web.AppRunner, host: str, port: int) -> None:
+        site = web.TCPSite(
+            runner,
+            host,
+            port,
+            backlog=LISTEN_BACKLOG,
+            reuse_port=self.listener.reuse_port or None,
+        )
         try:
             await site.start()
         except BaseException:

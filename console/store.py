@@ -96,6 +96,14 @@ class Store:
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
 
     @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None (another database, or in memory)."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    @property
     def display_url(self) -> str:
         """The URL with any password hidden."""
         return make_url(self.url).render_as_string(hide_password=True)

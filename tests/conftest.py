@@ -146,6 +146,21 @@ class ConsoleProcess:
         self.proc.wait()
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 class ServeProcess(ConsoleProcess):
     """`incident-console serve` as a real process."""
 

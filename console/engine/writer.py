@@ -22,12 +22,18 @@ The queue is bounded by alerts, not requests: when it is full `submit` raises `O
 and the listener answers 503, which Alertmanager retries (it drops a 4xx for good).
 Other threads (the window) write through `session_future`/`call_future`, which run on the
 same loop in their own transactions.
+
+When several `serve` workers share one SQLite store (`shared`), a batch is written and
+committed only while this worker holds the workers' write lock, and its WAL sync follows
+after the lock is let go (see console/engine/shared_writes.py): requests are still answered
+only once their batch is on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import deque
@@ -40,6 +46,7 @@ from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.orm import Session
 
 from console.engine.pipeline import AlertResult, Submission, process_batch, read_settings
+from console.engine.shared_writes import RETRY_SECONDS, SharedWrites
 from console.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,8 +103,10 @@ class GroupCommitWriter:
         max_pending: int = DEFAULT_MAX_PENDING,
         max_batch: int = DEFAULT_MAX_BATCH,
         on_commit: Callable[[BatchStats], None] | None = None,
+        shared: SharedWrites | None = None,
     ) -> None:
         self.store = store
+        self.shared = shared
         self.max_pending = max_pending
         self.max_batch = max_batch
         self.on_commit = on_commit
@@ -113,6 +122,9 @@ class GroupCommitWriter:
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="committer")
         self._settings: dict[str, Any] | None = None
         self._settings_read_at = 0.0
+        # Shared mode: what to tell submitters once the WAL sync after a commit is done
+        # (None outside a locked write).
+        self._settle: list[Callable[[], None]] | None = None
 
     @property
     def pending(self) -> int:
@@ -134,6 +146,12 @@ class GroupCommitWriter:
         batch cost a pool round trip and a rollback-on-return per commit."""
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             self._conn = self.store.write_engine.connect()
+            if self.shared is not None:
+                # The WAL is synced after the lock is let go (shared_writes explains why).
+                # On the driver's connection: outside a transaction, as SQLite requires.
+                driver = self._conn.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA synchronous=NORMAL")
         return self._conn
 
     def _release_connection(self) -> None:
@@ -148,10 +166,14 @@ class GroupCommitWriter:
             if self._committing is not None:
                 with contextlib.suppress(Exception):  # its submitters have been told
                     await asyncio.shield(self._committing)
-            else:
+            elif not self._scheduled:
                 self._flush()
+            else:  # waiting for another worker to let go of the write lock
+                await asyncio.sleep(RETRY_SECONDS)
             await asyncio.sleep(0)
         self._release_connection()
+        if self.shared is not None:
+            self.shared.close()
         self._committer.shutdown(wait=False)
 
     def _schedule(self) -> None:
@@ -202,18 +224,26 @@ class GroupCommitWriter:
 
         return self.call_future(in_session)
 
-    def _flush(self) -> None:
-        self._scheduled = False
-        if self._committing is not None:
-            return  # the commit's end flushes again
-        while self._calls:
-            self._run_call(self._calls.popleft())
+    def _take(self) -> tuple[list[_Ingest], int]:
+        """The next batch off the queue, and its size in alerts."""
         taken: list[_Ingest] = []
         size = 0
         while self._ingest and (not taken or size + self._ingest[0].size <= self.max_batch):
             job = self._ingest.popleft()
             taken.append(job)
             size += job.size
+        return taken, size
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if self._committing is not None:
+            return  # the commit's end flushes again
+        if self.shared is not None:
+            self._flush_shared(self.shared)
+            return
+        while self._calls:
+            self._run_call(self._calls.popleft())
+        taken, size = self._take()
         if taken:
             try:
                 committing = self._begin_commit(taken)
@@ -226,6 +256,51 @@ class GroupCommitWriter:
                 committing.add_done_callback(lambda _done: self._committed(size))
         if self._ingest and self._committing is None:
             self._schedule()
+
+    def _flush_shared(self, shared: SharedWrites) -> None:
+        """Write and commit the next batch while holding the workers' lock, then sync the
+        WAL off the loop and answer. Another worker holding the lock: try again shortly,
+        reading requests meanwhile (so the next batch is larger, not later)."""
+        assert self._loop is not None
+        if not (self._calls or self._ingest):
+            return
+        if not shared.try_acquire():
+            self._scheduled = True
+            self._loop.call_later(RETRY_SECONDS, self._flush)
+            return
+        settle: list[Callable[[], None]] = []
+        self._settle = settle
+        taken: list[_Ingest] = []
+        size = 0
+        try:
+            while self._calls:
+                self._run_call(self._calls.popleft())
+            taken, size = self._take()
+            if taken:
+                self._commit(taken)
+        finally:
+            self._settle = None
+            shared.release()
+            self._pending -= size
+        # Like a commit in flight: the next batch forms meanwhile and is written after it.
+        syncing = self._loop.run_in_executor(self._committer, shared.sync_wal)
+        self._committing = syncing
+
+        def synced(done: asyncio.Future[None]) -> None:
+            self._committing = None
+            if done.cancelled() or done.exception() is not None:
+                # Not on disk for sure: nobody may be told it is.
+                error = done.exception() if not done.cancelled() else WriterStopped("stopped")
+                log.error("could not sync the store's WAL: %s", error)
+                for job in taken:
+                    if not job.future.done():
+                        job.future.set_exception(OSError(f"could not sync the store: {error}"))
+            for action in settle:
+                action()
+            if self._ingest or self._calls:
+                self._schedule()
+
+        syncing.add_done_callback(synced)
 
     def _committed(self, size: int) -> None:
         self._pending -= size
@@ -241,9 +316,16 @@ class GroupCommitWriter:
             with conn.begin():
                 result = call.fn(conn)
         except Exception as exc:  # reported to the caller, who decides
-            call.future.set_exception(exc)
+            self._then(functools.partial(call.future.set_exception, exc))
         else:
-            call.future.set_result(result)
+            self._then(functools.partial(call.future.set_result, result))
+
+    def _then(self, action: Callable[[], None]) -> None:
+        """Tell a submitter now, or (shared mode) once the batch's WAL sync is done."""
+        if self._settle is not None:
+            self._settle.append(action)
+        else:
+            action()
 
     def _begin_commit(self, jobs: list[_Ingest]) -> asyncio.Future[None] | None:
         """Write the batch on the loop, then COMMIT it on the committer thread (the future
@@ -311,12 +393,15 @@ class GroupCommitWriter:
                 self._commit([job])
             return
         log.error("could not commit a submission: %s", exc)
-        if not jobs[0].future.done():
-            jobs[0].future.set_exception(exc)
+        future = jobs[0].future
+        self._then(lambda: None if future.done() else future.set_exception(exc))
 
     def _answer(
         self, jobs: list[_Ingest], results: list[list[AlertResult]], started: float
     ) -> None:
+        if self._settle is not None:
+            self._settle.append(lambda: self._answer(jobs, results, started))
+            return
         for job, result in zip(jobs, results, strict=True):
             if not job.future.done():  # the request may have been cancelled meanwhile
                 job.future.set_result(result)

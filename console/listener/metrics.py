@@ -1,7 +1,9 @@
 """The console's own metrics, rendered in Prometheus text format for `GET /metrics`.
 
 Small on purpose: counters and histograms with labels, updated from the event loop and the
-writer thread (a lock keeps the two honest), rendered on demand.
+writer thread (a lock keeps the two honest), rendered on demand. Each metric can also give
+its values as plain data (`snapshot`) and render a sum of several snapshots, which is how
+`serve` workers answer for all of them together (console/listener/shared_metrics.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
@@ -48,11 +51,21 @@ class Counter:
     def value(self, **labels: str) -> float:
         return self._values.get(tuple(sorted(labels.items())), 0.0)
 
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
+    def snapshot(self) -> list[list[Any]]:
+        """The values as JSON-able data: `[[[name, value], ...], count]` per label set."""
         with self._lock:
-            items = sorted(self._values.items())
-        lines += [f"{self.name}{_labels(key)} {_number(value)}" for key, value in items]
+            return [[[list(pair) for pair in key], value] for key, value in self._values.items()]
+
+    def render(self, snapshots: Sequence[list[list[Any]]] | None = None) -> list[str]:
+        """This counter's lines, or those of the sum of `snapshots`."""
+        totals: dict[LabelKey, float] = defaultdict(float)
+        for snap in [self.snapshot()] if snapshots is None else snapshots:
+            for key, value in snap:
+                totals[tuple((str(n), str(v)) for n, v in key)] += float(value)
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
+        lines += [
+            f"{self.name}{_labels(key)} {_number(value)}" for key, value in sorted(totals.items())
+        ]
         return lines
 
 
@@ -77,10 +90,20 @@ class Histogram:
     def count(self) -> int:
         return self._count
 
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
+    def snapshot(self) -> dict[str, Any]:
+        """The bucket counts, sum and count as JSON-able data."""
         with self._lock:
-            counts, total, count = list(self._counts), self._sum, self._count
+            return {"counts": list(self._counts), "sum": self._sum, "count": self._count}
+
+    def render(self, snapshots: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        """This histogram's lines, or those of the sum of `snapshots`."""
+        counts = [0] * (len(self.buckets) + 1)
+        total, count = 0.0, 0
+        for snap in [self.snapshot()] if snapshots is None else snapshots:
+            counts = [a + int(b) for a, b in zip(counts, snap["counts"], strict=True)]
+            total += float(snap["sum"])
+            count += int(snap["count"])
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
         running = 0
         for bound, bucket_count in zip(self.buckets, counts, strict=False):
             running += bucket_count
@@ -97,11 +120,16 @@ class Gauge:
     def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.name, self.help, self.read = name, help_text, read
 
-    def render(self) -> list[str]:
+    def snapshot(self) -> float:
+        return float(self.read())
+
+    def render(self, snapshots: Sequence[float] | None = None) -> list[str]:
+        """The value now, or the sum of `snapshots`."""
+        value = self.read() if snapshots is None else sum(float(v) for v in snapshots)
         return [
             f"# HELP {self.name} {self.help}",
             f"# TYPE {self.name} gauge",
-            f"{self.name} {_number(self.read())}",
+            f"{self.name} {_number(value)}",
         ]
 
 
@@ -133,15 +161,28 @@ class ListenerMetrics:
             "incident_console_queue_depth", "Alerts waiting for the writer.", queue_depth
         )
 
-    def render(self) -> str:
-        lines: list[str] = []
-        for metric in (
+    def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
+        return (
             self.alerts,
             self.requests,
             self.latency,
             self.batch_size,
             self.commit_seconds,
             self.queue_depth,
-        ):
-            lines += metric.render()
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every metric's values as JSON-able data, by metric name."""
+        return {metric.name: metric.snapshot() for metric in self._all()}
+
+    def render(self, snapshots: Sequence[dict[str, Any]] | None = None) -> str:
+        """The text format: of these metrics, or of the sum of several processes' snapshots
+        (a metric missing from a snapshot counts as nothing there)."""
+        lines: list[str] = []
+        for metric in self._all():
+            if snapshots is None:
+                lines += metric.render()
+            else:
+                parts = [snap[metric.name] for snap in snapshots if metric.name in snap]
+                lines += metric.render(parts)
         return "\n".join(lines) + "\n"

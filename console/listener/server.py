@@ -79,12 +79,17 @@ class Listener:
         host: str = "127.0.0.1",
         port: int = 0,
         metrics: ListenerMetrics | None = None,
+        reuse_port: bool = False,
     ) -> None:
         self.store = store
         self.writer = writer
         self.host = host
         self.port = port
+        # Several `serve` workers bind the same address; the kernel spreads connections.
+        self.reuse_port = reuse_port
         self.metrics = metrics or ListenerMetrics(lambda: float(writer.pending))
+        # What `GET /metrics` answers: these metrics, or (workers) the sum of all workers'.
+        self.metrics_text: Callable[[], str] = self.metrics.render
         self.registry = IntegrationRegistry(store)
         self.started_at = time.time()
         self.last_alert_at: float | None = None
@@ -123,6 +128,7 @@ class Listener:
             self.host,
             self.port,
             backlog=1024,
+            reuse_port=self.reuse_port or None,
         )
         await site.start()
         addresses = self._runner.addresses  # the bound socket tells which port was chosen
@@ -225,7 +231,7 @@ class Listener:
 
     async def render_metrics(self, _request: web.Request) -> web.Response:
         return web.Response(
-            text=self.metrics.render(),
+            text=self.metrics_text(),
             content_type="text/plain",
             charset="utf-8",
             headers={"X-Content-Type-Options": "nosniff"},

@@ -3,11 +3,13 @@
 Load threads post new alerts, repeats and recoveries and record every 2xx. After each kill
 the server is restarted on the same store. At the end every acknowledged alert and event is
 in the store, SQLite's integrity check passes, no fingerprint has two open alerts, and an
-alert that never recovered has exactly one alert row and one incident.
+alert that never recovered has exactly one alert row and one incident. The same holds for
+`serve --workers 2`, whose two processes share the store and are killed together.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sqlite3
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.conftest import ServeProcess, add_integration, set_settings
+from tests.conftest import ServeProcess, add_integration, children, set_settings
 
 pytestmark = pytest.mark.integration
 
@@ -67,13 +69,26 @@ def load(url: str, token: str, stop: threading.Event, ledger: Ledger, seed: int)
                 ledger.errors.append(f"{response.status_code} {response.text}")
 
 
-def test_sigkill_under_load_loses_nothing_acknowledged(db_url, store, tmp_path):
+def crash(server: ServeProcess) -> None:
+    """SIGKILL for `serve` and, with `--workers`, for every worker at the same moment (the
+    supervisor is frozen first, so it cannot start a worker again in between)."""
+    workers = children(server.proc.pid)
+    if workers:
+        server.proc.send_signal(signal.SIGSTOP)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "two-workers"])
+def test_sigkill_under_load_loses_nothing_acknowledged(db_url, store, tmp_path, workers):
     set_settings(store, create_incident="true")
     endpoint = add_integration(store, "http://unused", name="crash")
     ledger = Ledger()
     rng = random.Random(20261129)
     for round_no in range(ROUNDS):
-        server = ServeProcess(db_url)
+        server = ServeProcess(db_url, "--workers", str(workers))
         stop = threading.Event()
         threads = [
             threading.Thread(
@@ -91,8 +106,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(db_url, store, tmp_path):
         for thread in threads:
             thread.start()
         time.sleep(rng.uniform(0.3, 1.2))
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait(10)
+        crash(server)
         stop.set()
         for thread in threads:
             thread.join(10)

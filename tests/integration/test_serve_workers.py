@@ -1,0 +1,161 @@
+"""`serve --workers N`: several listener processes on one address and one store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from console.models import Alert, AlertEvent
+from tests.conftest import ServeProcess, add_integration, children, run_cli
+
+pytestmark = pytest.mark.integration
+
+
+def gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a zombie of ours counts as gone once reaped
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def metric(text: str, name: str) -> float:
+    return sum(float(row.rsplit(" ", 1)[1]) for row in text.splitlines() if row.startswith(name))
+
+
+@pytest.fixture
+def workers(db_url, store):
+    server = ServeProcess(db_url, "--workers", "2")
+    yield server
+    for pid in children(server.proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    server.kill()
+
+
+def test_workers_share_the_load_and_deduplicate_across_processes(workers, store):
+    endpoint = add_integration(store, workers.base, name="storm")
+    assert len(children(workers.proc.pid)) == 2
+    fingerprints = [f"fp-{n}" for n in range(15)]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def sender() -> None:
+        # A client per thread: each holds its own connections, spread over both workers.
+        with httpx.Client(timeout=10) as client:
+            for _ in range(4):
+                for fp in fingerprints:
+                    response = client.post(
+                        workers.base + endpoint.path,
+                        json={"title": fp, "fingerprint": fp},
+                        headers={"Authorization": f"Bearer {endpoint.token}"},
+                    )
+                    with lock:
+                        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=sender) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert statuses == [200] * (8 * 4 * len(fingerprints))
+    with store.read() as session:
+        assert session.query(Alert).count() == len(fingerprints)
+        assert session.query(AlertEvent).count() == len(statuses)
+        assert {a.events for a in session.query(Alert)} == {8 * 4}
+
+    # Whichever worker answers the scrape, it counts both workers' alerts.
+    time.sleep(1.2)  # each worker publishes its counts at least once a second
+    name = "incident_console_alerts_received_total"
+    for _ in range(4):
+        text = httpx.get(f"{workers.base}/metrics", timeout=10).text
+        assert metric(text, name) == len(statuses)
+
+
+def test_sigterm_stops_every_worker_and_exits_0(workers):
+    pids = children(workers.proc.pid)
+    assert len(pids) == 2
+    assert workers.stop(timeout=30) == 0
+    assert all(gone(pid) for pid in pids)
+    out = workers.stdout.read()
+    assert "Stopping: finishing requests and committing accepted alerts" in out
+
+
+def test_workers_end_when_the_supervisor_is_killed(workers):
+    pids = children(workers.proc.pid)
+    workers.proc.send_signal(signal.SIGKILL)
+    workers.proc.wait(10)
+    assert all(gone(pid) for pid in pids)
+
+
+def test_a_worker_that_dies_is_started_again(workers, store):
+    endpoint = add_integration(store, workers.base, name="again")
+    [_first, second] = children(workers.proc.pid)
+    os.kill(second, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = children(workers.proc.pid)
+        if len(now) == 2 and second not in now:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the dead worker was not started again")
+    for n in range(10):  # new connections reach both workers, and all are answered
+        response = httpx.post(
+            workers.base + endpoint.path,
+            json={"title": "after", "fingerprint": f"after-{n}"},
+            headers={"Authorization": f"Bearer {endpoint.token}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_fewer_than_one_worker_is_refused(db_url, store, count):
+    done = run_cli("serve", "--port", "0", "--workers", count, db_url=db_url)
+    assert done.returncode == 1
+    assert "--workers must be at least 1" in done.stderr
+
+
+def test_a_port_taken_by_another_program_is_refused_clearly(db_url, store):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--db",
+                db_url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
