@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 LOCK_SUFFIX = ".write-lock"
+QUEUE_SUFFIX = ".write-queue"
 WAL_SUFFIX = "-wal"
 # How soon a worker that found the lock taken tries again; it reads requests meanwhile.
 RETRY_SECONDS = 0.0003
@@ -33,21 +34,43 @@ class SharedWrites:
     def __init__(self, database: str | Path) -> None:
         self.database = Path(database)
         self._fd = os.open(f"{self.database}{LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
+        self._queue_fd = os.open(f"{self.database}{QUEUE_SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
         self.held = False
+        self.waiting = False
+
+    def _others_waiting(self) -> bool:
+        """Whether another worker found the lock taken and waits for its turn."""
+        try:
+            fcntl.flock(self._queue_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+        return False
+
+    def _wait_in_turn(self) -> None:
+        if not self.waiting:
+            fcntl.flock(self._queue_fd, fcntl.LOCK_SH)  # shared: any number may wait
+            self.waiting = True
 
     def try_acquire(self) -> bool:
-        """Take the lock if no other worker holds it; never waits."""
+        """Take the lock if no other worker holds it or waits for it; never waits.
+
+        Turns are fair: a worker that just had the lock lets one that found it taken go
+        first (without this, the worker that just let go could take it again and again
+        while the other's requests wait)."""
+        if not self.waiting and self._others_waiting():
+            self._wait_in_turn()
+            return False
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            self._wait_in_turn()
             return False
         self.held = True
+        if self.waiting:
+            self.waiting = False
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
         return True
-
-    def acquire(self) -> None:
-        """Take the lock, waiting for it (for rare writes off the hot path)."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self.held = True
 
     def release(self) -> None:
         if self.held:
@@ -71,5 +94,6 @@ class SharedWrites:
 
     def close(self) -> None:
         self.release()
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        for fd in (self._fd, self._queue_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)

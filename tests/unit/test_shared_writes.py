@@ -32,6 +32,23 @@ def test_only_one_worker_holds_the_lock_at_a_time(store):
         other.close()
 
 
+def test_a_worker_that_waited_goes_before_the_one_that_just_let_go(store):
+    one, other = SharedWrites(store.sqlite_path), SharedWrites(store.sqlite_path)
+    try:
+        assert one.try_acquire()
+        assert not other.try_acquire()  # taken: `other` now waits for its turn
+        one.release()
+        assert not one.try_acquire()  # free, but `other` waited: its turn first
+        assert other.try_acquire()
+        other.release()
+        assert one.try_acquire()  # `one` waited meanwhile
+        one.release()
+        assert one.try_acquire()  # nobody waits: the lock is simply free
+    finally:
+        one.close()
+        other.close()
+
+
 def test_a_batch_waits_for_the_lock_while_the_loop_goes_on(store):
     other_worker = SharedWrites(store.sqlite_path)
     assert other_worker.try_acquire()
