@@ -56,7 +56,7 @@ def _sqlite_statement(table: Table, keys: tuple[str, ...]) -> _Statement:
     return cached
 
 
-def _time_text(value: datetime) -> str:
+def time_text(value: datetime) -> str:
     """A datetime as SQLAlchemy stores it on SQLite: naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`
     (isoformat gives exactly that, faster than strftime). Remembered: most rows of a batch
     share a few moments (its `now`, the alerts' start)."""
@@ -69,8 +69,17 @@ def _time_text(value: datetime) -> str:
     return text
 
 
-def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` into `model`'s table; every row has the keys of the first one."""
+def insert_rows(
+    conn: Connection,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    *,
+    cursor: Any = None,
+) -> None:
+    """Insert `rows` into `model`'s table; every row has the keys of the first one.
+
+    On SQLite, `cursor` (the driver's, in `conn`'s transaction) runs the insert directly.
+    """
     if not rows:
         return
     table = cast(Table, model.__table__)
@@ -89,10 +98,13 @@ def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]])
         for i in times:
             value = values[i]
             if isinstance(value, datetime):
-                values[i] = _time_text(value)
+                values[i] = time_text(value)
         for i in jsons:
             value = values[i]
             if isinstance(value, dict | list):
                 values[i] = dumps(value).decode()
         params.append(tuple(values))
-    conn.exec_driver_sql(statement.sql, params)
+    if cursor is not None:
+        cursor.executemany(statement.sql, params)
+    else:
+        conn.exec_driver_sql(statement.sql, params)

@@ -3,7 +3,8 @@
 One call handles a whole batch of submissions inside one write transaction (group commit):
 it reads the open alerts for every fingerprint in the batch with one query, decides in memory
 (new alert, repeat, acknowledgement, recovery, incident creation, auto-close), then writes
-the rows with a handful of multi-row statements. Decisions are made in submission order, so
+the rows with a handful of multi-row statements (console/engine/batch_statements.py runs
+them, on SQLite through the driver's own cursor). Decisions are made in submission order, so
 two notifications for one fingerprint in the same batch behave exactly as if they had been
 committed one after the other.
 """
@@ -15,12 +16,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from console.admin.settings import load_settings
 from console.engine import describe, template_actions
-from console.engine.bulk_insert import insert_rows
+from console.engine.batch_statements import statements_for
 from console.ingest.normalized import Action, NormalizedAlert
 from console.models import (
     ALERT_BOT,
@@ -30,60 +31,12 @@ from console.models import (
     AlertStatus,
     Incident,
     IncidentStatus,
-    Integration,
-    IssueTemplate,
     Note,
     utcnow,
 )
 
 GENERIC_SOURCE = "Generic Alert Endpoint"
 FINGERPRINT_CHUNK = 500
-
-# Statements are built once: constructing SQL expressions per batch cost more than running them.
-_OPEN_ALERTS = (
-    select(
-        Alert.iid,
-        Alert.fingerprint,
-        Alert.title,
-        Alert.status,
-        Alert.incident_iid,
-        Incident.status,
-        Alert.monitoring_tool,
-    )
-    .outerjoin(Incident, Incident.iid == Alert.incident_iid)
-    .where(
-        Alert.fingerprint.in_(bindparam("fingerprints", expanding=True)),
-        Alert.status != AlertStatus.RESOLVED.value,
-    )
-)
-_MAX_ALERT_IID = select(func.max(Alert.iid))
-_MAX_INCIDENT_IID = select(func.max(Incident.iid))
-_TEMPLATE = select(IssueTemplate.content).where(IssueTemplate.name == bindparam("name"))
-_UPDATE_ALERTS = (
-    update(Alert)
-    .where(Alert.iid == bindparam("b_iid"))
-    .values(
-        events=Alert.events + bindparam("b_added"),
-        last_seen_at=bindparam("b_seen"),
-        status=bindparam("b_status"),
-        ended_at=func.coalesce(bindparam("b_ended", type_=Alert.ended_at.type), Alert.ended_at),
-        updated_at=bindparam("b_now"),
-    )
-)
-_CLOSE_INCIDENTS = (
-    update(Incident)
-    .where(Incident.iid.in_(bindparam("iids", expanding=True)))
-    .values(
-        status=IncidentStatus.CLOSED.value,
-        closed_at=bindparam("now"),
-        updated_at=bindparam("now"),
-    )
-)
-_INTEGRATION_SEEN = (
-    update(Integration)
-    .where(Integration.id == bindparam("b_id"))
-    .values(last_alert_at=bindparam("b_seen"))
-)
 
 
 class Outcome:
@@ -181,7 +134,7 @@ class _Batch:
     """The decisions for one batch; `run` applies them and returns results per submission."""
 
     def __init__(self, conn: Connection, settings: dict[str, Any]) -> None:
-        self.conn = conn
+        self.sql = statements_for(conn)
         self.now = utcnow()
         self.create_incidents = bool(
             settings.get("incident_management") and settings.get("create_incident")
@@ -203,8 +156,9 @@ class _Batch:
         )
         for start in range(0, len(fingerprints), FINGERPRINT_CHUNK):
             chunk = fingerprints[start : start + FINGERPRINT_CHUNK]
-            rows = self.conn.execute(_OPEN_ALERTS, {"fingerprints": chunk})
-            for iid, fp, title, status, incident_iid, incident_status, tool in rows:
+            for iid, fp, title, status, incident_iid, incident_status, tool in self.sql.open_alerts(
+                chunk
+            ):
                 if fp is None:  # excluded by the query; keeps the types honest
                     continue
                 self.open[fp] = _OpenAlert(
@@ -215,14 +169,13 @@ class _Batch:
                     incident_open=incident_status == IncidentStatus.OPEN.value,
                     monitoring_tool=tool,
                 )
-        self.next_alert_iid = (self.conn.scalar(_MAX_ALERT_IID) or 0) + 1
+        self.next_alert_iid = self.sql.max_alert_iid() + 1
 
     def template(self) -> str:
         if self._template is None:
             self._template = ""
             if self.template_name:
-                found = self.conn.scalar(_TEMPLATE, {"name": self.template_name})
-                self._template = found or ""
+                self._template = self.sql.template(self.template_name) or ""
                 # Quick actions in the template act on each incident instead of showing.
                 self._template_actions = template_actions.template_actions(self._template)
                 if self._template_actions is not None:
@@ -231,7 +184,7 @@ class _Batch:
 
     def allocate_incident_iid(self) -> int:
         if not self.next_incident_iid:
-            self.next_incident_iid = (self.conn.scalar(_MAX_INCIDENT_IID) or 0) + 1
+            self.next_incident_iid = self.sql.max_incident_iid() + 1
         iid = self.next_incident_iid
         self.next_incident_iid += 1
         return iid
@@ -449,39 +402,23 @@ class _Batch:
         )
 
     def write(self) -> None:
-        rows, conn = self.rows, self.conn
+        rows, sql = self.rows, self.sql
         if rows.incidents:
-            insert_rows(conn, Incident, rows.incidents)
+            sql.insert(Incident, rows.incidents)
         if rows.updated:
             # Updates first: an alert resolved in this batch must leave the open-fingerprint
             # index before a new alert with the same fingerprint enters it.
-            conn.execute(
-                _UPDATE_ALERTS,
-                [
-                    {
-                        "b_iid": s.iid,
-                        "b_added": s.events_added,
-                        "b_seen": s.last_seen_at,
-                        "b_status": s.status,
-                        "b_ended": s.ended_at,
-                        "b_now": self.now,
-                    }
-                    for s in rows.updated.values()
-                ],
-            )
+            sql.update_alerts(rows.updated.values(), self.now)
         if rows.alerts:
-            insert_rows(conn, Alert, rows.alerts)
+            sql.insert(Alert, rows.alerts)
         if rows.closed_incidents:
-            conn.execute(_CLOSE_INCIDENTS, {"iids": rows.closed_incidents, "now": self.now})
+            sql.close_incidents(rows.closed_incidents, self.now)
         if rows.events:
-            insert_rows(conn, AlertEvent, rows.events)
+            sql.insert(AlertEvent, rows.events)
         if rows.notes:
-            insert_rows(conn, Note, rows.notes)
+            sql.insert(Note, rows.notes)
         if rows.integrations_seen:
-            conn.execute(
-                _INTEGRATION_SEEN,
-                [{"b_id": i, "b_seen": seen} for i, seen in rows.integrations_seen.items()],
-            )
+            sql.integrations_seen(rows.integrations_seen)
 
 
 def read_settings(conn: Connection) -> dict[str, Any]:
