@@ -44,9 +44,7 @@ def contents(path: str) -> dict[str, list[tuple]]:
         for table in TABLES:
             rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
             found[table] = [
-                tuple(
-                    "<time>" if isinstance(v, str) and STORED_TIME.match(v) else v for v in row
-                )
+                tuple("<time>" if isinstance(v, str) and STORED_TIME.match(v) else v for v in row)
                 for row in rows
             ]
         return found
