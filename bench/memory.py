@@ -1,10 +1,11 @@
 """Resident memory of `serve` after 1,000,000 alerts, and the store's size on disk.
 
-    python bench/memory.py [--alerts 1000000] [--per-request 100] [--concurrency 8]
+    python bench/memory.py [--alerts 1000000] [--per-request 100] [--concurrency 8] [--workers 1]
 
 Posts Alertmanager v4 bodies (each alert a new fingerprint) to a fresh `serve`, then prints
 one JSON line: alerts ingested, seconds, serve's VmRSS and VmHWM (peak) in MB, and the size
-of the SQLite store (database + WAL) in MB.
+of the SQLite store (database + WAL) in MB. With `--workers N`, the memory figures are the
+sums over the supervisor and its workers, and `per_process_rss_mb` lists each.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import cli, free_port, start
+from ingest import children, cli, free_port, start
 
 
 def am_body(prefix: str, count: int) -> bytes:
@@ -95,13 +96,27 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1_000_000)
     parser.add_argument("--per-request", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     db = str(workdir / "store.db")
     try:
         added = json.loads(cli(db, "integrations", "add", "--name", "bench", "--json"))
         port = free_port()
-        server = start([sys.executable, "-m", "console", "serve", "--port", str(port), "--db", db])
+        server = start(
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--db",
+                db,
+            ]
+        )
         try:
             started = time.monotonic()
             ingested = asyncio.run(
@@ -114,7 +129,7 @@ def main() -> None:
                 )
             )
             seconds = time.monotonic() - started
-            memory = proc_status(server.pid)
+            each = [proc_status(pid) for pid in [server.pid, *children(server.pid)]]
         finally:
             server.terminate()
             server.wait(60)
@@ -125,8 +140,10 @@ def main() -> None:
                     "alerts": ingested,
                     "seconds": round(seconds, 1),
                     "alerts_per_s": round(ingested / seconds, 1),
-                    "serve_rss_mb": memory.get("VmRSS"),
-                    "serve_peak_rss_mb": memory.get("VmHWM"),
+                    "workers": args.workers,
+                    "serve_rss_mb": round(sum(m.get("VmRSS", 0.0) for m in each), 1),
+                    "serve_peak_rss_mb": round(sum(m.get("VmHWM", 0.0) for m in each), 1),
+                    "per_process_rss_mb": [m.get("VmRSS") for m in each],
                     "store_mb": round(size, 1),
                 }
             ),
