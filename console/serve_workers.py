@@ -163,6 +163,8 @@ class Supervisor:
                 self._relay(worker)
                 if worker.proc.poll() is not None and not self._stop.is_set():
                     self.workers[position] = self._restart(worker)
+        for worker in self.workers:  # what was said just before the stop
+            self._relay(worker)
 
     def _relay(self, worker: _Worker) -> None:
         with contextlib.suppress(queue.Empty):
@@ -199,4 +201,5 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 worker.proc.kill()
                 worker.proc.wait()
+            self._relay(worker)  # a move said just before the stop still reaches stdout
         shutil.rmtree(self.directory, ignore_errors=True)

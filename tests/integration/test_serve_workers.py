@@ -14,6 +14,7 @@ import pytest
 
 from console.models import Alert, AlertEvent
 from tests.conftest import ServeProcess, add_integration, children, run_cli
+from tests.unit.test_runtime_rebind import answers, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +160,18 @@ def test_a_port_taken_by_another_program_is_refused_clearly(db_url, store):
         )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_every_worker_follows_listen_port_set_on_the_command_line(workers, db_url):
+    port = free_port()
+    done = run_cli("settings", "set", "listen_port", str(port), db_url=db_url)
+    assert done.returncode == 0, done.stderr
+    moved = f"http://127.0.0.1:{port}"
+    assert wait_for(lambda: answers(moved), timeout=5)
+    # Both workers moved: new connections, spread over them, all reach the new port...
+    assert all(answers(moved) for _ in range(10))
+    assert wait_for(lambda: not answers(workers.base), timeout=5)
+    # ...and the supervisor says where the listener is now, once.
+    assert workers.stop(timeout=30) == 0
+    out = workers.stdout.read()
+    assert out.count(f"listening on {moved}") == 1
