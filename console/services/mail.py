@@ -25,6 +25,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from console.services.notice import Notice
+from console.text import one_line
 
 TIMEOUT_SECONDS = 15.0
 SUBJECT_LIMIT = 200
@@ -61,14 +62,10 @@ class DeliveryReport:
     failed: list[tuple[OutgoingMail, str]] = field(default_factory=list)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def subject(notice: Notice) -> str:
     """`Alert: <environment>: <title>` (or `Resolved: …`), without an empty environment."""
     prefix = "Alert" if notice.kind == "triggered" else "Resolved"
-    parts = [prefix, _one_line(notice.environment), _one_line(notice.title)]
+    parts = [prefix, one_line(notice.environment), one_line(notice.title)]
     return ": ".join(part for part in parts if part)[:SUBJECT_LIMIT]
 
 
@@ -172,7 +169,7 @@ def _reason(exc: BaseException) -> str:
         said = (
             exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
         )
-        return f"{exc.smtp_code} {_one_line(said or str(exc.smtp_error))}"
+        return f"{exc.smtp_code} {one_line(said or str(exc.smtp_error))}"
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from console.services.notice import Notice
+from console.text import one_line
 
 MAX_PER_MESSAGE = 10
 SECTION_LIMIT = 3000
@@ -40,10 +41,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def describe(notice: Notice) -> str:
     """One notice as a mrkdwn paragraph."""
     link = (
@@ -52,11 +49,11 @@ def describe(notice: Notice) -> str:
         else ""
     )
     if notice.kind == "triggered":
-        head = f":rotating_light: *New incident {link}: {_escape(_one_line(notice.title))}*"
+        head = f":rotating_light: *New incident {link}: {_escape(one_line(notice.title))}*"
     else:
         state = "closed" if notice.incident_closed else "still open"
         head = (
-            f":white_check_mark: *Recovered: {_escape(_one_line(notice.title))}*"
+            f":white_check_mark: *Recovered: {_escape(one_line(notice.title))}*"
             f" (alert #{notice.alert_iid}; incident {link} {state})"
         )
     facts = [f"Severity: {notice.severity}"]
@@ -64,9 +61,9 @@ def describe(notice: Notice) -> str:
     facts += [f"Service: {_escape(notice.service)}"] if notice.service else []
     lines = [head, " · ".join(facts)]
     if notice.full_query:
-        lines.append(f"Query: `{_escape(_one_line(notice.full_query))[:EXCERPT]}`")
+        lines.append(f"Query: `{_escape(one_line(notice.full_query))[:EXCERPT]}`")
     if notice.kind == "triggered" and notice.description.strip():
-        excerpt = _one_line(notice.description)
+        excerpt = one_line(notice.description)
         if len(excerpt) > EXCERPT:
             excerpt = excerpt[:EXCERPT].rstrip() + "…"
         lines.append(f"> {_escape(excerpt)}")
@@ -75,7 +72,7 @@ def describe(notice: Notice) -> str:
 
 def headline(notice: Notice) -> str:
     """The notice as plain text (Slack's notification preview)."""
-    title = _one_line(notice.title)
+    title = one_line(notice.title)
     if notice.kind == "triggered":
         return f"New incident #{notice.incident_iid}: {title} ({notice.severity})"
     return f"Recovered: {title} (incident #{notice.incident_iid})"
@@ -119,7 +116,7 @@ async def post(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Non
         ) from exc
     if answer.status_code < 300:
         return
-    reason = _one_line(answer.text)[:200] or answer.reason_phrase
+    reason = one_line(answer.text)[:200] or answer.reason_phrase
     if answer.status_code == 429:
         raise SlackDeliveryError(
             f"Slack is rate limiting the webhook (429 {reason})",

@@ -52,6 +52,7 @@ from console.feed import FeedQuery, FeedRow
 from console.feed_order import FeedOrder
 from console.models import Alert
 from console.store import Store
+from console.text import one_line
 from console.views import severity_style
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,6 @@ ROW_FLAGS = (
 )
 
 
-def _one_line(text: str) -> str:
-    """`text` on one line: a row shows line breaks and tabs as single spaces."""
-    return text if text.isprintable() else " ".join(text.split())
-
-
 @dataclass(frozen=True, slots=True)
 class RowLook:
     """A row as drawn: its texts, icon and colour, made once, when first drawn."""
@@ -96,7 +92,7 @@ class RowLook:
             look.label,
             # "2026-11-29 20:32:54", local time (isoformat is several times faster than strftime)
             row.started_at.astimezone().isoformat(" ", "seconds")[:19],
-            f"#{row.iid} {_one_line(row.title)}",
+            f"#{row.iid} {one_line(row.title)}",
             str(row.events),
             f"#{row.incident_iid}" if row.incident_iid is not None else "",
             row.status.capitalize(),

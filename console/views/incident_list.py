@@ -41,6 +41,7 @@ from console.incident_queries import (
     incidents_version,
 )
 from console.store import Store
+from console.text import one_line
 from console.views.context import ViewContext
 from console.views.theme import SEVERITY_COLOURS, SEVERITY_GLYPHS
 
@@ -60,7 +61,7 @@ def _cell(row: IncidentRow, column: int) -> str:
     if column == 2:
         return row.status
     if column == 3:
-        return row.title
+        return one_line(row.title)  # a row is one line: line breaks would be clipped
     if column == 4:
         return str(row.alert_count)
     if column == 5:

@@ -107,3 +107,18 @@ def test_changes_made_elsewhere_reach_the_list(qtbot, ctx, store):
         lifecycle.close_incident(session, 1, "someone")
     qtbot.waitUntil(lambda: widget.model.rowCount() == 1, timeout=5000)
     assert widget.tabs.tabText(1) == "Closed  1"
+
+
+def test_a_title_with_line_breaks_shows_on_one_line(store, qapp):
+    with store.write() as session:
+        session.add(
+            Incident(
+                iid=1,
+                title="Disk almost full\non web-1\tand web-2",
+                severity="low",
+                labels=["incident"],
+                assignees=[],
+            )
+        )
+    model = IncidentListModel(store)
+    assert model.data(model.index(0, 3)) == "Disk almost full on web-1 and web-2"
