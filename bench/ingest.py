@@ -245,10 +245,11 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
 def alerts_in(db: str) -> dict[str, int]:
     conn = sqlite3.connect(db)
     try:
-        return {
-            "alerts": conn.execute("SELECT count(*) FROM alerts").fetchone()[0],
-            "events": conn.execute("SELECT count(*) FROM alert_events").fetchone()[0],
-        }
+        # One statement, one snapshot: requests wrk left in flight may still be committing.
+        alerts, events = conn.execute(
+            "SELECT (SELECT count(*) FROM alerts), (SELECT count(*) FROM alert_events)"
+        ).fetchone()
+        return {"alerts": alerts, "events": events}
     finally:
         conn.close()
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 READY_TIMEOUT_SECONDS = 30.0
+WATCH_SECONDS = 0.2
 STOP_TIMEOUT_SECONDS = 60.0
 # A worker that dies this soon after starting, twice in a row, is not restarted again.
 EARLY_DEATH_SECONDS = 5.0
@@ -84,7 +85,9 @@ class Supervisor:
         self.directory = Path(tempfile.mkdtemp(prefix="incident-console-workers-"))
         self.workers: list[_Worker] = []
         self._early_deaths: dict[int, int] = {}
-        self._stop = threading.Event()
+        # Set from a signal handler: a plain flag, never a lock (a second signal arriving
+        # while the handler held one would deadlock the process).
+        self._stopping = False
 
     def _argv(self, index: int) -> list[str]:
         return [
@@ -154,14 +157,16 @@ class Supervisor:
                 reserved.close()
 
     def request_stop(self, _signum: int = 0, _frame: FrameType | None = None) -> None:
-        self._stop.set()
+        """Safe as a signal handler, however often and whenever the signal comes."""
+        self._stopping = True
 
     def watch(self) -> None:
         """Until asked to stop: relay worker 0's address changes, restart dead workers."""
-        while not self._stop.wait(0.2):
+        while not self._stopping:
+            time.sleep(WATCH_SECONDS)
             for position, worker in enumerate(self.workers):
                 self._relay(worker)
-                if worker.proc.poll() is not None and not self._stop.is_set():
+                if worker.proc.poll() is not None and not self._stopping:
                     self.workers[position] = self._restart(worker)
         for worker in self.workers:  # what was said just before the stop
             self._relay(worker)

@@ -175,3 +175,11 @@ def test_every_worker_follows_listen_port_set_on_the_command_line(workers, db_ur
     assert workers.stop(timeout=30) == 0
     out = workers.stdout.read()
     assert out.count(f"listening on {moved}") == 1
+
+
+def test_signals_in_quick_succession_still_stop_it_cleanly(workers):
+    pids = children(workers.proc.pid)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM, signal.SIGTERM, signal.SIGINT):
+        workers.proc.send_signal(sig)
+    assert workers.proc.wait(30) == 0
+    assert all(gone(pid) for pid in pids)
