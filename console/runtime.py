@@ -14,7 +14,9 @@ import concurrent.futures
 import contextlib
 import errno
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,13 +102,31 @@ class Runtime:
         )
         self.shared_metrics: SharedMetrics | None = None
         if worker is not None:
-            self.shared_metrics = SharedMetrics(worker.directory, worker.index, self.metrics)
+            self.shared_metrics = SharedMetrics(
+                worker.directory, worker.index, self.metrics, self._worker_health
+            )
             self.listener.metrics_text = self.shared_metrics.render
+            self.listener.health_sections["workers"] = self.shared_metrics.workers_health
         # Slack and email, sent off the ingest path; its failures show in /healthz.
         self.notifier = NotificationDispatcher(store)
         self.listener.health_sections["notifications"] = self.notifier.health
         # Console-managed alert rules raise and resolve alerts through the same writer.
         self.rules = RuleEvaluator(store, self.writer.submit)
+
+    def _worker_health(self) -> dict[str, Any]:
+        """This worker as `/healthz` lists it among the others."""
+        assert self.worker is not None
+        return {
+            "worker": self.worker.index,
+            "pid": os.getpid(),
+            "address": self.listener.url,
+            "started_at": self.listener.started_at,
+            "last_alert_at": self.listener.last_alert_at,
+            "errors": self.listener.errors,
+            "queue_depth": self.writer.pending,
+            "writer_running": self.writer.running,
+            "published_at": time.time(),
+        }
 
     def _committed(self, stats: BatchStats) -> None:
         self.metrics.batch_size.observe(stats.alerts)

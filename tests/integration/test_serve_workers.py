@@ -88,6 +88,17 @@ def test_workers_share_the_load_and_deduplicate_across_processes(workers, store)
         assert metric(text, name) == len(statuses)
 
 
+def test_healthz_lists_every_worker_whichever_answers(workers):
+    pids = sorted(children(workers.proc.pid))
+    for _ in range(4):  # new connections: answered by either worker
+        body = httpx.get(f"{workers.base}/healthz", timeout=10).json()
+        assert body["status"] == "ok"
+        listed = body["workers"]
+        assert [w["worker"] for w in listed] == [0, 1]
+        assert sorted(w["pid"] for w in listed) == pids
+        assert all(w["address"] == workers.base and w["writer_running"] for w in listed)
+
+
 def test_sigterm_stops_every_worker_and_exits_0(workers):
     pids = children(workers.proc.pid)
     assert len(pids) == 2

@@ -200,3 +200,21 @@ def test_two_writers_on_one_store_keep_one_open_alert_per_fingerprint(store):
         assert session.query(Alert).count() == len(fingerprints)
         assert session.query(AlertEvent).count() == 2 * rounds * len(fingerprints)
         assert {a.events for a in session.query(Alert)} == {2 * rounds}
+
+
+@pytest.mark.parametrize(("index", "evaluates"), [(0, True), (1, False)])
+def test_only_worker_0_evaluates_managed_alert_rules(store, tmp_path, index, evaluates):
+    from console.runtime import Runtime, WorkerRole
+
+    role = WorkerRole(index=index, directory=tmp_path, database=store.sqlite_path)
+    runtime = Runtime(store, host="127.0.0.1", port=0, worker=role, watch_settings=False)
+
+    async def scenario() -> bool:
+        await runtime.start()
+        try:
+            return runtime.rules._task is not None
+        finally:
+            await runtime.stop()
+
+    assert asyncio.run(scenario()) is evaluates
+    assert (tmp_path / f"metrics-{index}.json").exists()  # its counts reach the others
