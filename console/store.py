@@ -80,7 +80,14 @@ class Store:
         except ArgumentError as exc:
             raise StoreError(f"not a database URL: {url!r}") from exc
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+        if self.is_sqlite and (not parsed.database or parsed.database == ":memory:"):
+            # Every connection would get a database of its own: what the writer commits,
+            # the readers (and the migrations' tables) would never see.
+            raise StoreError(
+                "an in-memory SQLite store cannot be shared by the console's connections; "
+                "give a file path or a sqlite:///PATH URL"
+            )
+        if self.is_sqlite and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine = create_engine(self.url, future=True)
