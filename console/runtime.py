@@ -27,7 +27,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from console import config
-from console.engine.shared_writes import SharedWrites
+from console.engine.shared_writes import SharedWrites, WalCheckpointer
 from console.engine.writer import BatchStats, GroupCommitWriter
 from console.listener import Listener
 from console.listener.metrics import ListenerMetrics
@@ -88,6 +88,10 @@ class Runtime:
         # Told the new URL after every move (`serve` can print it); runs on the loop.
         self.moved: Callable[[str], None] | None = None
         shared = SharedWrites(worker.database) if worker is not None and worker.database else None
+        # Worker 0 keeps the shared store's WAL small, outside the write lock.
+        self.checkpointer: WalCheckpointer | None = None
+        if shared is not None and worker is not None and worker.index == 0:
+            self.checkpointer = WalCheckpointer(shared.database)
         self.writer = GroupCommitWriter(store, on_commit=self._committed, shared=shared)
         if max_pending is not None:
             self.writer.max_pending = max_pending
@@ -149,6 +153,8 @@ class Runtime:
             self.rules.start()
         if self.shared_metrics is not None:
             self.shared_metrics.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         self._rebinding = asyncio.Lock()
         if self._watch:
             seen = await asyncio.to_thread(self._read_listen_settings)
@@ -167,6 +173,8 @@ class Runtime:
         await self.notifier.stop()
         if self.shared_metrics is not None:
             await self.shared_metrics.stop()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
 
     async def rebind(self, host: str, port: int) -> str:
         """Move the listener to `host:port` and return its new URL.

@@ -46,7 +46,11 @@ from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.orm import Session
 
 from console.engine.pipeline import AlertResult, Submission, process_batch, read_settings
-from console.engine.shared_writes import RETRY_SECONDS, SharedWrites
+from console.engine.shared_writes import (
+    BACKSTOP_CHECKPOINT_PAGES,
+    RETRY_SECONDS,
+    SharedWrites,
+)
 from console.store import Store
 
 log = logging.getLogger(__name__)
@@ -147,11 +151,13 @@ class GroupCommitWriter:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             self._conn = self.store.write_engine.connect()
             if self.shared is not None:
-                # The WAL is synced after the lock is let go (shared_writes explains why).
+                # The WAL is synced after the lock is let go, and checkpointed by worker 0's
+                # checkpointer, not in a COMMIT (shared_writes explains both).
                 # On the driver's connection: outside a transaction, as SQLite requires.
                 driver = self._conn.connection.driver_connection
                 assert driver is not None
                 driver.execute("PRAGMA synchronous=NORMAL")
+                driver.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
         return self._conn
 
     def _release_connection(self) -> None:

@@ -4,11 +4,17 @@ sync before every answer, and deduplication across writers."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
+import time
 
 import pytest
 
-from console.engine.shared_writes import SharedWrites
+from console.engine.shared_writes import (
+    BACKSTOP_CHECKPOINT_PAGES,
+    SharedWrites,
+    WalCheckpointer,
+)
 from console.engine.writer import GroupCommitWriter
 from console.models import Alert, AlertEvent
 from tests.unit.test_pipeline import generic
@@ -218,3 +224,54 @@ def test_only_worker_0_evaluates_managed_alert_rules(store, tmp_path, index, eva
 
     assert asyncio.run(scenario()) is evaluates
     assert (tmp_path / f"metrics-{index}.json").exists()  # its counts reach the others
+
+
+def test_shared_writers_leave_checkpoints_to_the_checkpointer(store):
+    writer = shared_writer(store)
+
+    async def scenario():
+        writer.start()
+        await writer.submit(generic(title="a", fingerprint="a"))
+        driver = writer._connection().connection.driver_connection
+        pages = driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        await writer.close()
+        return pages
+
+    assert asyncio.run(scenario()) == BACKSTOP_CHECKPOINT_PAGES
+
+
+def test_the_checkpointer_copies_committed_alerts_into_the_database_file(store):
+    writer = shared_writer(store)
+    checkpointer = WalCheckpointer(store.sqlite_path, interval=0.05)
+
+    async def scenario():
+        writer.start()
+        await asyncio.gather(
+            *(writer.submit(generic(title=f"a{n}", fingerprint=f"a{n}")) for n in range(50))
+        )
+        await writer.close()
+
+    asyncio.run(scenario())
+
+    def in_database_file() -> int:
+        # immutable: the database file alone, as if the WAL did not exist
+        uri = f"file:{store.sqlite_path}?immutable=1"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        except sqlite3.OperationalError:  # not even the tables are in the file yet
+            return 0
+        finally:
+            conn.close()
+
+    assert in_database_file() < 50  # still in the WAL only
+    checkpointer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while in_database_file() < 50 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        checkpointer.stop()
+    assert in_database_file() == 50
+    assert checkpointer.checkpoints >= 1
+    assert not checkpointer._thread.is_alive()
