@@ -247,6 +247,11 @@ class AlarmSounds:
                 stopping.append(child)
         self._stopping = stopping
 
+    @property
+    def unreaped(self) -> bool:
+        """Whether a player started or stopped here has not been collected yet."""
+        return bool(self.children or self._stopping)
+
     def stop(self) -> None:
         """Cut short every sound still playing (the alarm was muted or acknowledged).
 

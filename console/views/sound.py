@@ -37,6 +37,9 @@ class SoundBackend(Protocol):
     def stop(self) -> None: ...
 
 
+REAP_MS = 1000
+
+
 class BeepBackend:
     """The platform bell; critical rings twice so it is told apart from a single beep."""
 
@@ -66,14 +69,30 @@ class WavBackend:
         self.fallback: SoundBackend = fallback if fallback is not None else BeepBackend()
         # Written off the GUI thread: synthesising a sound takes ~20 ms.
         threading.Thread(target=self.sounds.prepare, name="alarm-sounds", daemon=True).start()
+        # Finished and stopped players are collected within a second, not at the next alarm
+        # (until then each would stay a zombie process, for days on a quiet wall display).
+        self._reaper = QTimer()
+        self._reaper.setInterval(REAP_MS)
+        self._reaper.timeout.connect(self._reap)
 
     def play(self, severity: str) -> None:
         if not self.sounds.play(severity):
             self.fallback.play(severity)
+        self._watch_players()
 
     def stop(self) -> None:
         self.sounds.stop()
         self.fallback.stop()
+        self._watch_players()
+
+    def _watch_players(self) -> None:
+        if self.sounds.unreaped and not self._reaper.isActive():
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        self.sounds.reap()
+        if not self.sounds.unreaped:
+            self._reaper.stop()
 
 
 class SoundAlarm(QObject):

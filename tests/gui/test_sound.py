@@ -4,6 +4,7 @@ the severity's own sound through the platform's player, or the bell without one.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -180,3 +181,46 @@ def test_muting_cuts_short_the_sound_playing(qtbot, ctx, gui_endpoint, tmp_path,
     alarm.toggle_mute()
     assert backend.sounds.children == []
     wait_for(lambda: player.poll() is not None, timeout=5)  # not left to play out its 30 s
+
+
+def zombie(pid: int) -> bool:
+    """Whether `pid` has exited but nobody collected it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state == "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_finished_player_is_collected_without_waiting_for_the_next_alarm(
+    qtbot, tmp_path, monkeypatch
+):
+    fake_player(tmp_path / "bin", "paplay", "")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    backend = WavBackend(AlarmSounds(tmp_path / "sounds"), fallback=RecordingBeep())
+    backend.play("low")
+    [child] = backend.sounds.children
+    qtbot.waitUntil(lambda: not backend.sounds.unreaped, timeout=5000)
+    assert child.returncode == 0 and not zombie(child.pid)
+    assert not backend._reaper.isActive()  # nothing left to watch
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("ignores_sigterm", [False, True], ids=["ends", "ignores-sigterm"])
+def test_a_stopped_player_is_collected_soon_after(qtbot, tmp_path, monkeypatch, ignores_sigterm):
+    deaf = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    ready = tmp_path / "playing"
+    fake_player(
+        tmp_path / "bin",
+        "paplay",
+        (deaf if ignores_sigterm else "") + f"pathlib.Path({str(ready)!r}).touch()\ntime.sleep(30)",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    backend = WavBackend(AlarmSounds(tmp_path / "sounds"), fallback=RecordingBeep())
+    backend.play("critical")
+    [child] = backend.sounds.children
+    wait_for(ready.exists)  # playing (and, for the deaf one, deaf already)
+    backend.stop()
+    qtbot.waitUntil(lambda: not backend.sounds.unreaped, timeout=8000)
+    assert child.returncode is not None and not zombie(child.pid)
