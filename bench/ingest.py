@@ -98,6 +98,22 @@ def cli(db: str, *args: str) -> str:
     return done.stdout
 
 
+def serve_command(port: int, db: str, workers: int) -> list[str]:
+    """`serve` on `port` and store `db`, with `workers` listener processes."""
+    return [
+        sys.executable,
+        "-m",
+        "console",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--db",
+        db,
+    ]
+
+
 def start(argv: list[str]) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
@@ -180,20 +196,7 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
         if case == "a":
             cli(db, "settings", "set", "create_incident", "true")
         port = free_port()
-        server = start(
-            [
-                sys.executable,
-                "-m",
-                "console",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--db",
-                db,
-            ]
-        )
+        server = start(serve_command(port, db, workers))
         base = f"http://127.0.0.1:{port}"
         try:
             if warmup:

@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import children, cli, free_port, start
+from ingest import children, cli, free_port, serve_command, start
 
 
 def am_body(prefix: str, count: int) -> bytes:
@@ -103,20 +103,7 @@ def main() -> None:
     try:
         added = json.loads(cli(db, "integrations", "add", "--name", "bench", "--json"))
         port = free_port()
-        server = start(
-            [
-                sys.executable,
-                "-m",
-                "console",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--db",
-                db,
-            ]
-        )
+        server = start(serve_command(port, db, args.workers))
         try:
             started = time.monotonic()
             ingested = asyncio.run(

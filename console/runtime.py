@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import errno
 import logging
 import os
@@ -34,6 +33,7 @@ from console.listener.metrics import ListenerMetrics
 from console.listener.shared_metrics import SharedMetrics
 from console.models import SettingRow
 from console.services.alert_rules import RuleEvaluator
+from console.services.loop_tasks import cancel_and_wait
 from console.services.notify import NotificationDispatcher
 from console.store import Store
 
@@ -162,11 +162,8 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop listening, then let the writer commit everything it accepted, and stop it."""
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+        await cancel_and_wait(self._watcher)
+        self._watcher = None
         await self.rules.stop()
         await self.listener.stop()
         await self.writer.close()

@@ -11,7 +11,6 @@ it is resolved. A failed query changes nothing, so a flapping Prometheus raises 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import math
@@ -29,6 +28,7 @@ from console.charts.prometheus import MetricsError, get_json
 from console.engine.pipeline import AlertResult, Source, Submission
 from console.ingest.normalized import Action, NormalizedAlert
 from console.models import AlertRule
+from console.services.loop_tasks import cancel_and_wait
 from console.store import Store
 
 log = logging.getLogger(__name__)
@@ -206,8 +206,5 @@ class RuleEvaluator:
 
     async def stop(self) -> None:
         """Stop evaluating."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

@@ -3,12 +3,14 @@
 Stopping such a loop while a task still waits (a request in flight, a slow answer) leaves
 the task pending for good: Python then reports "Task was destroyed but it is pending" when
 the task is collected, and whatever the task holds is never released in order. Owners of a
-loop thread run `cancel_other_tasks` on it before they stop it.
+loop thread run `cancel_other_tasks` on it before they stop it. Owners of one background
+task (a watcher, a periodic job) end it with `cancel_and_wait`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 async def cancel_other_tasks(timeout: float = 2.0) -> None:
@@ -20,3 +22,12 @@ async def cancel_other_tasks(timeout: float = 2.0) -> None:
         task.cancel()
     if others:
         await asyncio.wait(others, timeout=timeout)
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel `task` (if any) and wait until it has ended."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

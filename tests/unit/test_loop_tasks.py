@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from console.services.loop_tasks import cancel_other_tasks
+from console.services.loop_tasks import cancel_and_wait, cancel_other_tasks
 
 
 def test_waiting_tasks_are_cancelled_and_ended():
@@ -44,3 +44,23 @@ def test_a_task_that_ignores_cancellation_is_left_after_the_timeout():
 
 def test_nothing_to_cancel_returns_at_once():
     asyncio.run(cancel_other_tasks())
+
+
+def test_cancel_and_wait_ends_the_task_and_accepts_none():
+    ended = []
+
+    async def forever():
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            ended.append(True)
+
+    async def scenario():
+        task = asyncio.create_task(forever())
+        await asyncio.sleep(0)
+        await cancel_and_wait(task)
+        await cancel_and_wait(None)
+        return task
+
+    task = asyncio.run(scenario())
+    assert task.cancelled() and ended == [True]
