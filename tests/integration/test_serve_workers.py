@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -151,24 +149,7 @@ def test_a_port_taken_by_another_program_is_refused_clearly(db_url, store):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "console",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--db",
-                db_url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_cli("serve", "--port", str(port), "--workers", "2", db_url=db_url)
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
 
