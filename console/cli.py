@@ -11,6 +11,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -137,30 +138,35 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
 
 
 def _supervise_workers(store: Store, host: str, port: int, count: int) -> int:
-    """`serve --workers N` (N > 1): run N listener processes on one address."""
+    """`serve --workers N` (N > 1): become the supervisor of N listener processes.
+
+    Through exec, so the supervisor (console/serve_workers.py) carries none of the command
+    line's modules; it keeps this process's id, so signals sent to `serve` reach it.
+    """
     from console import serve_workers
 
     if not serve_workers.supported():
         raise CliError("--workers above 1 needs Linux (SO_REUSEPORT spreads the connections)")
-    supervisor = serve_workers.Supervisor(store.url, host, port, count)
-    # Handlers first: a signal that arrives while starting still stops us cleanly.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, supervisor.request_stop)
-    try:
-        line = supervisor.start()
-    except (serve_workers.WorkersError, OSError) as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc}") from None
-    print(line, flush=True)
-    print(f"Store: {store.display_url} ({count} workers)", flush=True)
-    store.dispose()  # the workers have their own connections
-    try:
-        supervisor.watch()
-    except serve_workers.WorkersError as exc:
-        supervisor.stop()
-        raise CliError(str(exc)) from None
-    print("Stopping: finishing requests and committing accepted alerts", flush=True)
-    supervisor.stop()
-    return 0
+    argv = [
+        sys.executable,
+        "-m",
+        "console.serve_workers",
+        "--db",
+        store.url,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(count),
+        "--store-display",
+        store.display_url,
+    ]
+    store.dispose()  # the workers open their own connections
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 (our own interpreter and module)
+    raise AssertionError("unreachable: exec does not return")
 
 
 # --- integrations ----------------------------------------------------------------------------

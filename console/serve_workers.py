@@ -10,10 +10,15 @@ The supervisor starts the workers, prints the address once every one of them lis
 on worker 0's later "listening on" lines (the settings moved the listener), restarts a
 worker that dies, and on SIGINT/SIGTERM stops them all, each committing what it accepted. A
 worker stops by itself when the supervisor is gone, even killed (Linux: PR_SET_PDEATHSIG).
+
+`serve` replaces itself with this module (`main`, through exec) once it has read its
+settings, so the supervisor holds only what supervising needs: about 16 MB resident
+instead of the 80 MB of the whole command line.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import ctypes.util
@@ -27,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -38,6 +44,7 @@ STOP_TIMEOUT_SECONDS = 60.0
 EARLY_DEATH_SECONDS = 5.0
 PR_SET_PDEATHSIG = 1
 LISTENING = "listening on"
+PROG = "incident-console"
 
 
 class WorkersError(Exception):
@@ -208,3 +215,38 @@ class Supervisor:
                 worker.proc.wait()
             self._relay(worker)  # a move said just before the stop still reaches stdout
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Supervise `--workers` listener processes until SIGINT/SIGTERM; the exit status."""
+    parser = argparse.ArgumentParser(prog=f"{PROG} serve")
+    parser.add_argument("--db", required=True, help="the store URL the workers open")
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--store-display", required=True, help="the store URL to print")
+    args = parser.parse_args(argv)
+    supervisor = Supervisor(args.db, args.host, args.port, args.workers)
+    # Handlers first: a signal that arrives while starting still stops us cleanly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, supervisor.request_stop)
+    try:
+        line = supervisor.start()
+    except (WorkersError, OSError) as exc:
+        print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(line, flush=True)
+    print(f"Store: {args.store_display} ({args.workers} workers)", flush=True)
+    try:
+        supervisor.watch()
+    except WorkersError as exc:
+        supervisor.stop()
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    print("Stopping: finishing requests and committing accepted alerts", flush=True)
+    supervisor.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
