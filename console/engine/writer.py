@@ -97,6 +97,16 @@ class _Call:
     future: Future[Any]
 
 
+def _settle_call(future: Future[Any], result: Any = None, error: Exception | None = None) -> None:
+    """Tell a call's caller how it went, unless it has been told already."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 class GroupCommitWriter:
     """Owns every write to the store in this process; lives on one asyncio loop."""
 
@@ -277,10 +287,12 @@ class GroupCommitWriter:
         settle: list[Callable[[], None]] = []
         self._settle = settle
         taken: list[_Ingest] = []
+        calls: list[_Call] = []
         size = 0
         try:
             while self._calls:
-                self._run_call(self._calls.popleft())
+                calls.append(self._calls.popleft())
+                self._run_call(calls[-1])
             taken, size = self._take()
             if taken:
                 self._commit(taken)
@@ -298,9 +310,12 @@ class GroupCommitWriter:
                 # Not on disk for sure: nobody may be told it is.
                 error = done.exception() if not done.cancelled() else WriterStopped("stopped")
                 log.error("could not sync the store's WAL: %s", error)
+                failure = OSError(f"could not sync the store: {error}")
                 for job in taken:
                     if not job.future.done():
-                        job.future.set_exception(OSError(f"could not sync the store: {error}"))
+                        job.future.set_exception(failure)
+                for call in calls:
+                    _settle_call(call.future, error=failure)
             for action in settle:
                 action()
             if self._ingest or self._calls:
@@ -322,9 +337,9 @@ class GroupCommitWriter:
             with conn.begin():
                 result = call.fn(conn)
         except Exception as exc:  # reported to the caller, who decides
-            self._then(functools.partial(call.future.set_exception, exc))
+            self._then(functools.partial(_settle_call, call.future, error=exc))
         else:
-            self._then(functools.partial(call.future.set_result, result))
+            self._then(functools.partial(_settle_call, call.future, result))
 
     def _then(self, action: Callable[[], None]) -> None:
         """Tell a submitter now, or (shared mode) once the batch's WAL sync is done."""

@@ -146,6 +146,27 @@ def test_a_failed_sync_fails_the_batch_instead_of_answering(store, monkeypatch):
     assert "could not sync the store" in str(outcome)
 
 
+def test_a_failed_sync_fails_a_manual_change_too(store, monkeypatch):
+    writer = shared_writer(store)
+    assert writer.shared is not None
+
+    def broken() -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(writer.shared, "sync_wal", broken)
+
+    async def scenario():
+        writer.start()
+        future = writer.call_future(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+        outcome = await asyncio.gather(asyncio.wrap_future(future), return_exceptions=True)
+        await writer.close()
+        return outcome
+
+    [outcome] = asyncio.run(scenario())
+    assert isinstance(outcome, OSError)
+    assert "could not sync the store" in str(outcome)
+
+
 def test_manual_changes_take_the_lock_too(store):
     other_worker = SharedWrites(store.sqlite_path)
     assert other_worker.try_acquire()
