@@ -124,7 +124,8 @@ def test_the_shared_writer_commits_without_the_sync_inside_the_lock(store):
     assert asyncio.run(scenario()) == 1  # NORMAL: the writer syncs the WAL itself
 
 
-def test_a_failed_sync_fails_the_batch_instead_of_answering(store, monkeypatch):
+def outcome_when_the_sync_fails(store, monkeypatch, work) -> object:
+    """What `work(writer)` (an awaitable) ends with when the WAL sync after it fails."""
     writer = shared_writer(store)
     assert writer.shared is not None
 
@@ -135,34 +136,30 @@ def test_a_failed_sync_fails_the_batch_instead_of_answering(store, monkeypatch):
 
     async def scenario():
         writer.start()
-        outcome = await asyncio.gather(
-            writer.submit(generic(title="a", fingerprint="a")), return_exceptions=True
-        )
+        outcome = await asyncio.gather(work(writer), return_exceptions=True)
         await writer.close()
         return outcome
 
     [outcome] = asyncio.run(scenario())
+    return outcome
+
+
+def test_a_failed_sync_fails_the_batch_instead_of_answering(store, monkeypatch):
+    outcome = outcome_when_the_sync_fails(
+        store, monkeypatch, lambda writer: writer.submit(generic(title="a", fingerprint="a"))
+    )
     assert isinstance(outcome, OSError)
     assert "could not sync the store" in str(outcome)
 
 
 def test_a_failed_sync_fails_a_manual_change_too(store, monkeypatch):
-    writer = shared_writer(store)
-    assert writer.shared is not None
-
-    def broken() -> None:
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(writer.shared, "sync_wal", broken)
-
-    async def scenario():
-        writer.start()
-        future = writer.call_future(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
-        outcome = await asyncio.gather(asyncio.wrap_future(future), return_exceptions=True)
-        await writer.close()
-        return outcome
-
-    [outcome] = asyncio.run(scenario())
+    outcome = outcome_when_the_sync_fails(
+        store,
+        monkeypatch,
+        lambda writer: asyncio.wrap_future(
+            writer.call_future(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+        ),
+    )
     assert isinstance(outcome, OSError)
     assert "could not sync the store" in str(outcome)
 
