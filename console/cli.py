@@ -40,6 +40,8 @@ from console.queries import (
 from console.store import Store, StoreError, open_store
 
 PROG = "incident-console"
+# More workers than this only fight over the store's one write lock.
+MAX_WORKERS = 64
 
 
 class CliError(Exception):
@@ -90,12 +92,14 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         settings = settings_admin.load_settings(session)
     host = args.host or settings["listen_host"]
     port = args.port if args.port is not None else settings["listen_port"]
-    if args.workers < 1:
-        raise CliError("--workers must be at least 1")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise CliError(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.workers > 1 and args.worker_index is None:
         return _supervise_workers(store, host, port, args.workers)
     role: WorkerRole | None = None
     if args.worker_index is not None:
+        if args.worker_dir is None or args.worker_index < 0:
+            raise CliError("--worker-index is given by `serve --workers`, with --worker-dir")
         from console import serve_workers
 
         serve_workers.die_with_supervisor(args.worker_of)
@@ -147,6 +151,12 @@ def _supervise_workers(store: Store, host: str, port: int, count: int) -> int:
 
     if not serve_workers.supported():
         raise CliError("--workers above 1 needs Linux (SO_REUSEPORT spreads the connections)")
+    if store.sqlite_path is None:
+        # The workers' write lock and their own WAL syncs are SQLite's; on PostgreSQL each
+        # worker would wait for the others with its event loop stopped. Untested there too.
+        raise CliError(
+            "--workers above 1 needs a SQLite store; with PostgreSQL, run one serve per machine"
+        )
     argv = [
         sys.executable,
         "-m",

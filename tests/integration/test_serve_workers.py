@@ -135,11 +135,28 @@ def test_a_worker_that_dies_is_started_again(workers, store):
         assert response.status_code == 200
 
 
-@pytest.mark.parametrize("count", ["0", "-1"])
-def test_fewer_than_one_worker_is_refused(db_url, store, count):
+@pytest.mark.parametrize("count", ["0", "-1", "65"])
+def test_a_worker_count_out_of_range_is_refused(db_url, store, count):
     done = run_cli("serve", "--port", "0", "--workers", count, db_url=db_url)
     assert done.returncode == 1
-    assert "--workers must be at least 1" in done.stderr
+    assert "--workers must be between 1 and 64" in done.stderr
+
+
+def test_the_supervisors_own_flags_are_refused_without_their_partner(db_url, store):
+    done = run_cli("serve", "--port", "0", "--worker-index", "0", db_url=db_url)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "--worker-index is given by `serve --workers`, with --worker-dir" in done.stderr
+
+
+def test_workers_need_a_sqlite_store():
+    from types import SimpleNamespace
+
+    from console.cli import CliError, _supervise_workers
+
+    postgres = SimpleNamespace(sqlite_path=None, url="postgresql+psycopg://db/console")
+    with pytest.raises(CliError, match="needs a SQLite store"):
+        _supervise_workers(postgres, "127.0.0.1", 8842, 2)  # type: ignore[arg-type]
 
 
 def test_a_port_taken_by_another_program_is_refused_clearly(db_url, store):
