@@ -104,11 +104,9 @@ class Store:
 
     @property
     def sqlite_path(self) -> Path | None:
-        """The SQLite database file, or None (another database, or in memory)."""
-        if not self.is_sqlite:
-            return None
+        """The SQLite database file, or None on another database."""
         database = make_url(self.url).database
-        return Path(database) if database and database != ":memory:" else None
+        return Path(database) if self.is_sqlite and database else None
 
     @property
     def display_url(self) -> str:

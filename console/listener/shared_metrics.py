@@ -5,8 +5,9 @@ Each worker therefore publishes its metrics as a small JSON file in the folder t
 share (at least once a second, and whenever it answers a scrape), and the worker that is
 scraped renders the sum of every file. A worker's file only ever grows, so the sums stay
 monotonic from scrape to scrape, whichever worker answers; another worker's part is at most
-about a second old. The same file carries a short health summary of its worker, so
-`/healthz` can list every worker (`workers`), whichever one answers.
+about a second old. A worker started again begins from zero, as any restarted process
+does (Prometheus counts that as a counter reset). The same file carries a short health
+summary of its worker, so `/healthz` can list every worker (`workers`), whichever answers.
 """
 
 from __future__ import annotations
