@@ -7,6 +7,7 @@ read as leniently as the generic payload's.
 
 from __future__ import annotations
 
+import functools
 import sys
 from datetime import datetime
 from typing import Any, Final
@@ -80,14 +81,15 @@ def _string_map(item: dict[str, Any], key: str, index: int) -> dict[str, str]:
     value = item.get(key)
     if value is None:
         return {}
-    where = f"alerts[{index}].{key}"
     if not isinstance(value, dict):
-        raise PayloadError(f"field '{where}' must be an object", 400)
-    return {
-        str(name): fields.text(raw, f"{where}.{name}", _WHOLE)
-        for name, raw in value.items()
-        if raw is not None
-    }
+        raise PayloadError(f"field 'alerts[{index}].{key}' must be an object", 400)
+    read: dict[str, str] = {}
+    for name, raw in value.items():
+        if isinstance(raw, str):  # what Alertmanager always sends: no conversion
+            read[str(name)] = raw
+        elif raw is not None:
+            read[str(name)] = fields.text(raw, f"alerts[{index}].{key}.{name}", _WHOLE)
+    return read
 
 
 def _first(source: dict[str, str], *names: str) -> tuple[str, str]:
@@ -102,6 +104,12 @@ def _first(source: dict[str, str], *names: str) -> tuple[str, str]:
 def _full_query(generator_url: object) -> str:
     if not isinstance(generator_url, str):
         return ""
+    return _query_of(generator_url)
+
+
+# Remembered: every alert of one rule carries the same generator URL.
+@functools.lru_cache(maxsize=512)
+def _query_of(generator_url: str) -> str:
     try:
         query = parse_qs(urlsplit(generator_url).query)
     except ValueError:
@@ -171,5 +179,5 @@ def _parse_item(
         y_label=annotations.get("gitlab_y_label", "")[:100],
         incident_markdown=annotations.get("gitlab_incident_markdown", "")[:100_000],
         payload={**item, **envelope},
-        details=fields.flatten({key: part for key, part in shown.items() if part}),
+        details=fields.flatten_text_maps({key: part for key, part in shown.items() if part}),
     )

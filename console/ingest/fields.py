@@ -9,6 +9,7 @@ Nothing here recurses on input, so no body can raise `RecursionError`.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
@@ -33,6 +34,7 @@ _SEVERITY_ALIASES: Final[dict[str, str]] = {
 }
 
 FLATTEN_MAX_KEYS: Final = 500
+TIMES_REMEMBERED: Final = 1024
 FLATTEN_MAX_CHARS: Final = 1000
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -84,11 +86,7 @@ def parse_time(value: object, *, now: datetime) -> datetime | None:
     if isinstance(value, int | float):
         parsed = _from_epoch(value)
     elif isinstance(value, str):
-        stripped = value.strip()
-        if _EPOCH_TEXT.fullmatch(stripped):
-            parsed = _from_epoch(float(stripped))
-        else:
-            parsed = _from_iso(stripped)
+        parsed = _from_text(value)
     else:
         return None
     if parsed is None or parsed <= _EPOCH:
@@ -100,6 +98,17 @@ def parse_time(value: object, *, now: datetime) -> datetime | None:
     if latest.tzinfo is None:
         latest = latest.replace(tzinfo=UTC)
     return parsed if parsed <= latest else None
+
+
+# Remembered: the alerts of one notification, and the repeats of one alert, mostly share
+# their times, and reading a time is a good part of reading an alert. The result depends on
+# the text alone (the horizon check against `now` is the caller's).
+@functools.lru_cache(maxsize=TIMES_REMEMBERED)
+def _from_text(value: str) -> datetime | None:
+    stripped = value.strip()
+    if _EPOCH_TEXT.fullmatch(stripped):
+        return _from_epoch(float(stripped))
+    return _from_iso(stripped)
 
 
 def _from_epoch(value: float) -> datetime | None:
@@ -246,6 +255,24 @@ def flatten(value: object, prefix: str = "") -> dict[str, str]:
         for name, child in reversed(children):
             child_key = f"{key}.{name}" if key else name
             stack.append((child_key[:FLATTEN_MAX_CHARS], child))
+    return result
+
+
+def flatten_text_maps(groups: dict[str, dict[str, str]]) -> dict[str, str]:
+    """`flatten` for objects whose values are all text (Alertmanager's labels and
+    annotations), without its general walk: the same keys, order and limits."""
+    result: dict[str, str] = {}
+    for group, values in groups.items():
+        if not values:  # shown as flatten shows an empty object
+            if group and len(result) < FLATTEN_MAX_KEYS:
+                result.setdefault(group[:FLATTEN_MAX_CHARS], "{}")
+            continue
+        for name, value in values.items():
+            if len(result) >= FLATTEN_MAX_KEYS:
+                return result
+            key = f"{group}.{name}" if group else name
+            if key:  # as in flatten, a value with no name to show it under is left out
+                result.setdefault(key[:FLATTEN_MAX_CHARS], value[:FLATTEN_MAX_CHARS])
     return result
 
 

@@ -34,6 +34,8 @@ def of_value(value: object) -> str | None:
     Nested arrays are flattened. Blank input (None, a whitespace-only string, an empty
     array, or an array of nothing but blanks) gives None; an object anywhere is refused.
     """
+    if isinstance(value, str):  # the usual case, without the walk below
+        return _sha1(value) if value.strip() else None
     parts: list[str] = []
     # Explicit stack instead of recursion: depth is the sender's choice.
     stack: list[object] = [value]

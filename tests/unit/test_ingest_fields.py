@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console.ingest.fields import (
     SEVERITIES,
     flatten,
+    flatten_text_maps,
     hosts,
     is_blank,
     is_no_time,
@@ -140,6 +143,14 @@ def test_parse_time_refuses(raw: object) -> None:
 def test_parse_time_horizon_is_relative_to_now() -> None:
     assert parse_time("2126-01-01T00:00:00Z", now=NOW) is not None
     assert parse_time("2128-01-01T00:00:00Z", now=NOW) is None
+
+
+def test_parse_time_remembers_texts_but_not_the_horizon() -> None:
+    # The same text read twice (the second time remembered) against two different `now`s.
+    text = "2120-06-01T00:00:00Z"
+    assert parse_time(text, now=NOW) == datetime(2120, 6, 1, tzinfo=UTC)
+    assert parse_time(text, now=datetime(2010, 1, 1, tzinfo=UTC)) is None
+    assert parse_time(text, now=NOW) == datetime(2120, 6, 1, tzinfo=UTC)
 
 
 def test_parse_time_millisecond_threshold() -> None:
@@ -305,3 +316,31 @@ def test_flatten_deep_value_without_recursion_error() -> None:
     flat = flatten({"d": deep})
     assert len(flat) == 1
     assert next(iter(flat.values())) == "leaf"
+
+
+# Keys and values short and long (cut at 1,000), with names that collide once cut.
+_NAMES = st.one_of(st.text(max_size=8), st.sampled_from(["k" * 1200, "k" * 1300, ""]))
+_VALUES = st.one_of(st.text(max_size=8), st.just("v" * 1500))
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["labels", "annotations", "", "g" * 1100]),
+        st.dictionaries(_NAMES, _VALUES, max_size=300),
+        max_size=4,
+    )
+)
+def test_flatten_text_maps_is_flatten_for_maps_of_text(groups: dict[str, dict[str, str]]) -> None:
+    assert flatten_text_maps(groups) == flatten(groups)
+    assert list(flatten_text_maps(groups)) == list(flatten(groups))
+
+
+def test_flatten_text_maps_caps_keys_at_500() -> None:
+    groups = {
+        "labels": {f"l{i}": "x" for i in range(400)},
+        "annotations": {f"a{i}": "y" for i in range(400)},
+    }
+    flat = flatten_text_maps(groups)
+    assert len(flat) == 500
+    assert list(flat)[-1] == "annotations.a99"
+    assert flat == flatten(groups)
