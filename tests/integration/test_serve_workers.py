@@ -10,8 +10,10 @@ import time
 import httpx
 import pytest
 
+from console.admin import metrics as metrics_admin
 from console.models import Alert, AlertEvent
-from tests.conftest import ServeProcess, add_integration, children, run_cli
+from tests.conftest import ServeProcess, add_integration, children, run_cli, set_settings
+from tests.integration.chart_peers import start_prometheus, stop_prometheus
 from tests.unit.test_runtime_rebind import answers, free_port, wait_for
 
 pytestmark = pytest.mark.integration
@@ -84,6 +86,44 @@ def test_workers_share_the_load_and_deduplicate_across_processes(workers, store)
     for _ in range(4):
         text = httpx.get(f"{workers.base}/metrics", timeout=10).text
         assert metric(text, name) == len(statuses)
+
+
+def test_only_one_worker_evaluates_alert_rules(db_url, store, tmp_path):
+    # A breached rule raised by both workers would be one alert with two events (the second
+    # a repeat); raised by worker 0 alone it is one alert with one event.
+    (tmp_path / "prometheus").mkdir()
+    prometheus = start_prometheus(tmp_path / "prometheus")
+    try:
+        set_settings(store, prometheus_urls=prometheus.url)
+        with store.write() as session:
+            metrics_admin.add_rule(session, "up", "==", 1, severity="high")
+        server = ServeProcess(db_url, "--workers", "2")
+        try:
+
+            def both_serving() -> bool:
+                try:
+                    body = httpx.get(f"{server.base}/healthz", timeout=5).json()
+                except httpx.HTTPError:
+                    return False
+                return len(body.get("workers", [])) == 2
+
+            def raised() -> bool:
+                with store.read() as session:
+                    return session.query(Alert).count() > 0
+
+            assert wait_for(both_serving, 30)
+            assert wait_for(raised, 30)
+            time.sleep(3)  # time for a second evaluator, had one started, to run its first pass
+            with store.read() as session:
+                rows = [(a.title, a.severity, a.events) for a in session.query(Alert)]
+                assert rows == [("up == 1 for 0s", "high", 1)]
+                assert session.query(AlertEvent).count() == 1
+        finally:
+            for pid in children(server.proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            server.kill()
+    finally:
+        stop_prometheus(prometheus)
 
 
 def test_healthz_lists_every_worker_whichever_answers(workers):
