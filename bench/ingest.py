@@ -1,6 +1,7 @@
 """Ingest benchmark: `serve` against a bare aiohttp JSON echo server, in the same run.
 
     python bench/ingest.py [--seconds 10] [--connections 64] [--cases a,b,c] [--workers 2]
+                           [--repeat 3]
 
 For each case it starts a fresh store and `serve`, then drives it with wrk (Debian package
 `wrk`, a C load generator, with a Lua script) at 64 connections, and drives the echo server
@@ -12,6 +13,10 @@ the echo server is the one-process aiohttp baseline the targets are stated again
 
 Cases: (a) a new fingerprint per request with create_incident on; (b) the same fingerprint
 every time (dedup path); (c) Alertmanager v4 bodies of 10 alerts each (counted in alerts).
+
+The targets are medians: with `--repeat N` each case runs N times (a fresh store, `serve`
+and echo server each time, so every ratio compares one run with its own baseline), and its
+line gives the median of each figure, with every run's figures under `runs`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -264,12 +270,45 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--cases", default="a,b,c")
     parser.add_argument("--workers", type=int, default=2, help="serve --workers (default 2)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per case; the line gives medians"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
+    if args.repeat < 1:
+        raise SystemExit("--repeat must be at least 1")
     for case in args.cases.split(","):
-        result = run_case(case.strip(), args.seconds, args.connections, args.warmup, args.workers)
-        print(json.dumps(result), flush=True)
+        runs = [
+            run_case(case.strip(), args.seconds, args.connections, args.warmup, args.workers)
+            for _ in range(args.repeat)
+        ]
+        print(json.dumps(runs[0] if args.repeat == 1 else medians(runs)), flush=True)
+
+
+# Figures that are counts or checks, not measurements: summed or kept, never a median.
+SUMMED = ("errors", "alerts_stored_during_run", "events_stored_during_run")
+
+
+def medians(runs: list[dict]) -> dict:
+    """One line for a case run several times: the median of every measured figure."""
+    first = runs[0]
+    line: dict = {"case": first["case"], "workers": first["workers"], "repeat": len(runs)}
+    for key, value in first.items():
+        if key in line:
+            continue
+        if key in SUMMED:
+            line[key] = sum(run[key] for run in runs)
+        elif key == "integrity_check":
+            checks = {run[key] for run in runs}
+            line[key] = "ok" if checks == {"ok"} else sorted(checks)
+        elif isinstance(value, int | float):
+            line[key] = round(statistics.median(run[key] for run in runs), 3)
+    line["runs"] = [
+        {key: run[key] for key in ("alerts_per_s", "p99_ms", "baseline_req_per_s", "ratio")}
+        for run in runs
+    ]
+    return line
 
 
 if __name__ == "__main__":
