@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from console.admin import AdminError
 from console.charts.embeds import parse_duration
 from console.config import SEVERITY_NAMES
-from console.models import AlertRule, Dashboard
+from console.models import AlertRule, Dashboard, storable
 
 OPERATORS = (">", ">=", "<", "<=", "==", "!=")
 PANEL_KEYS = ("title", "query", "y_label", "unit")
@@ -127,7 +127,7 @@ def add_rule(
 
 def get_rule(session: Session, rule_id: int) -> AlertRule:
     """Rule `rule_id`, or AdminError."""
-    found = session.get(AlertRule, rule_id)
+    found = session.get(AlertRule, rule_id) if storable(rule_id) else None
     if found is None:
         raise AdminError(f"no alert rule {rule_id}")
     return found

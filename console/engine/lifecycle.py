@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from console.admin import AdminError
 from console.admin.settings import load_settings
-from console.models import Alert, AlertStatus, Incident, IncidentStatus, Note, utcnow
+from console.models import (
+    Alert,
+    AlertStatus,
+    Incident,
+    IncidentStatus,
+    Note,
+    storable,
+    utcnow,
+)
 
 STATUS_NAMES = {status.value: status.value.capitalize() for status in AlertStatus}
 
@@ -24,7 +32,7 @@ def _note(
 
 def get_alert(session: Session, iid: int) -> Alert:
     """Alert `iid`, or AdminError."""
-    alert = session.get(Alert, iid)
+    alert = session.get(Alert, iid) if storable(iid) else None
     if alert is None:
         raise AdminError(f"no alert #{iid}")
     return alert
@@ -32,7 +40,7 @@ def get_alert(session: Session, iid: int) -> Alert:
 
 def get_incident(session: Session, iid: int) -> Incident:
     """Incident `iid`, or AdminError."""
-    incident = session.get(Incident, iid)
+    incident = session.get(Incident, iid) if storable(iid) else None
     if incident is None:
         raise AdminError(f"no incident #{iid}")
     return incident

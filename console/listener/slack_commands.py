@@ -25,7 +25,7 @@ from console.admin import AdminError
 from console.engine import lifecycle, quick_actions, zoom
 from console.engine.writer import GroupCommitWriter
 from console.incident_queries import IncidentFilter, incident_detail, incident_rows
-from console.models import AlertStatus
+from console.models import MAX_STORED_INTEGER, AlertStatus
 from console.queries import list_alerts
 from console.store import Store
 
@@ -103,6 +103,17 @@ class Caller:
         return f"{self.user_name} (Slack)" if self.user_name else "Slack"
 
 
+_LONGEST_NUMBER = len(str(MAX_STORED_INTEGER))
+
+
+def _number(digits: str, kind: str) -> int:
+    """The number someone typed after a command; one longer than any stored number names
+    nothing (and Python refuses to read integers of thousands of digits)."""
+    if len(digits) > _LONGEST_NUMBER:
+        raise AdminError(f"no {kind} #{digits[:_LONGEST_NUMBER]}…")
+    return int(digits)
+
+
 class CommandRunner:
     """Runs one command's text against the store; every method returns a Slack reply."""
 
@@ -130,20 +141,21 @@ class CommandRunner:
             if match := _ISSUE_NEW.fullmatch(text):
                 return await self.issue_new(match["title"], match["description"], caller)
             if match := _ISSUE_SHOW.fullmatch(text):
-                return await self.issue_show(int(match["iid"]))
+                return await self.issue_show(_number(match["iid"], "incident"))
             if match := _ISSUE_CLOSE.fullmatch(text):
-                return await self.issue_close(int(match["iid"]), caller)
+                return await self.issue_close(_number(match["iid"], "incident"), caller)
             if match := _ISSUE_SEARCH.fullmatch(text):
                 return await self.issue_search(match["query"].strip())
             if match := _ISSUE_COMMENT.fullmatch(text):
-                return await self.issue_comment(int(match["iid"]), match["body"], caller)
+                iid = _number(match["iid"], "incident")
+                return await self.issue_comment(iid, match["body"], caller)
             if _ALERT_LIST.fullmatch(text):
                 return await self.alert_list()
             if match := _ALERT_SET.fullmatch(text):
                 resolve = match["verb"].lower() == "resolve"
-                return await self.alert_set(int(match["iid"]), resolve, caller)
+                return await self.alert_set(_number(match["iid"], "alert"), resolve, caller)
             if match := _ZOOM.fullmatch(text):
-                return await self.zoom(int(match["iid"]), match["url"], caller)
+                return await self.zoom(_number(match["iid"], "incident"), match["url"], caller)
         except AdminError as exc:
             return reply(f":warning: {escape(str(exc))}")
         return help_reply(trigger)

@@ -1,7 +1,7 @@
 """Pure data: the tables of the store and the rules that belong to them. Imports no Qt."""
 
 from console.models.alert import OPEN_STATUSES, Alert, AlertEvent, AlertStatus, Severity
-from console.models.base import Base, UTCDateTime, utcnow
+from console.models.base import MAX_STORED_INTEGER, Base, UTCDateTime, storable, utcnow
 from console.models.incident import ALERT_BOT, INCIDENT_LABEL, Incident, IncidentStatus, Note
 from console.models.integration import INTEGRATION_TYPES, Integration
 from console.models.metrics import AlertRule, Dashboard
@@ -12,6 +12,7 @@ __all__ = [
     "ALERT_BOT",
     "INCIDENT_LABEL",
     "INTEGRATION_TYPES",
+    "MAX_STORED_INTEGER",
     "OPEN_STATUSES",
     "Alert",
     "AlertEvent",
@@ -27,5 +28,6 @@ __all__ = [
     "SettingRow",
     "Severity",
     "UTCDateTime",
+    "storable",
     "utcnow",
 ]

@@ -19,6 +19,16 @@ NAMING = {
 }
 
 
+# The largest integer a row can hold (SQLite's INTEGER, PostgreSQL's BIGINT): a number
+# someone typed beyond it names no row, and must be answered as such, not sent to the store.
+MAX_STORED_INTEGER = 2**63 - 1
+
+
+def storable(number: int) -> bool:
+    """Whether `number` fits a stored integer column (no row can have any other)."""
+    return -MAX_STORED_INTEGER - 1 <= number <= MAX_STORED_INTEGER
+
+
 class Base(DeclarativeBase):
     """Base of all tables."""
 
