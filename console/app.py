@@ -22,7 +22,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="incident-console", description="Open the console.")
     parser.add_argument("--db", metavar="URL", help="store URL")
     parser.add_argument("--host", help="listener address (default from settings)")
-    parser.add_argument("--port", type=int, help="listener port (default from settings)")
+    parser.add_argument(
+        "--port", type=config.port_number, help="listener port (default from settings)"
+    )
     parser.add_argument("--wall", action="store_true", help="open the wall display")
     parser.add_argument("--screen", type=int, default=0, help="screen for the wall display")
     parser.add_argument("link", nargs="?", default="", help="an incident-console:// link to open")

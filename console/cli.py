@@ -26,7 +26,7 @@ from console.admin import integrations as integrations_admin
 from console.admin import settings as settings_admin
 from console.admin import templates as templates_admin
 from console.engine import lifecycle, quick_actions
-from console.models import AlertStatus
+from console.models import MAX_STORED_INTEGER, AlertStatus
 from console.queries import (
     ALERT_FILTERS,
     alert_json,
@@ -53,6 +53,17 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def count(text: str) -> int:
+    """argparse type for a count such as --limit: a whole number from 0 up."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 0 <= value <= MAX_STORED_INTEGER:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_STORED_INTEGER}")
+    return value
 
 
 def emit(value: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
@@ -430,7 +441,9 @@ def build_parser() -> Parser:
 
     serve = commands.add_parser("serve", help="run the alert listener headless")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help=f"port (default {config.DEFAULT_PORT}; 0 = any)")
+    serve.add_argument(
+        "--port", type=config.port_number, help=f"port (default {config.DEFAULT_PORT}; 0 = any)"
+    )
     serve.add_argument(
         "--workers",
         type=int,
@@ -476,7 +489,7 @@ def build_parser() -> Parser:
     alert_actions = alerts.add_subparsers(dest="action", required=True, parser_class=Parser)
     p = alert_actions.add_parser("list", help="list alerts, newest first")
     p.add_argument("--status", choices=tuple(ALERT_FILTERS))
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--limit", type=count, default=0, help="at most this many (0: all)")
     _common(p)
     p = alert_actions.add_parser("show", help="one alert with its activity")
     p.add_argument("iid", type=int)

@@ -7,6 +7,7 @@ and turns text into typed values. Paths come from platformdirs.
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,19 @@ APP_NAME = "incident-console"
 DB_ENV = "INCIDENT_CONSOLE_DB"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8842
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """argparse type for --port: 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a port number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"a port is from 0 to {MAX_PORT}, not {text[:40]}")
+    return port
+
 
 Kind = Literal["bool", "str", "int", "list", "choice"]
 # The names of console.models.Severity; repeated so that config stays free of the models.
@@ -53,7 +67,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("email_recipients", "list", [], "Recipients of alert emails (comma-separated)"),
     Option("listen_host", "str", DEFAULT_HOST, "Address the alert listener binds to"),
     Option(
-        "listen_port", "int", DEFAULT_PORT, "Port of the alert listener", minimum=0, maximum=65535
+        "listen_port",
+        "int",
+        DEFAULT_PORT,
+        "Port of the alert listener",
+        minimum=0,
+        maximum=MAX_PORT,
     ),
     Option(
         "notify_severities",

@@ -120,6 +120,18 @@ def test_settings_set_and_show(db_url, tmp_path):
         (("incidents", "close", "3"), "no incident #3"),
         (("alerts", "list", "--status", "weird"), "invalid choice"),
         (("bogus",), "invalid choice"),
+        # Numbers no row can have are answered as missing, never sent to the store.
+        (("incidents", "show", "99999999999999999999"), "no incident #99999999999999999999"),
+        (("incidents", "note", "-99999999999999999999", "hi"), "no incident #-9999"),
+        (("alerts", "show", "99999999999999999999"), "no alert #99999999999999999999"),
+        (("alerts", "set-status", "9" * 30, "resolved"), "no alert #999"),
+        (("rules", "delete", "99999999999999999999"), "no alert rule 99999999999999999999"),
+        (("alerts", "list", "--limit", "99999999999999999999"), "--limit: must be from 0 to"),
+        (("alerts", "list", "--limit", "-5"), "--limit: must be from 0 to"),
+        (("alerts", "list", "--limit", "some"), "'some' is not a whole number"),
+        (("serve", "--port", "65536"), "a port is from 0 to 65535, not 65536"),
+        (("serve", "--port", "-1"), "a port is from 0 to 65535, not -1"),
+        (("serve", "--port", "http"), "'http' is not a port number"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(db_url, args, fragment):
