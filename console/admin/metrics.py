@@ -8,6 +8,7 @@ not paused (`console.charts.rules`).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -99,13 +100,18 @@ def add_rule(
     duration: str = "0s",
     severity: str = "critical",
 ) -> AlertRule:
-    """A new rule; AdminError for an unknown operator, severity or duration."""
+    """A new rule; AdminError for an unknown operator or severity, a threshold that is not
+    a finite number, or an unreadable duration."""
     if not query.strip():
         raise AdminError("an alert rule needs a query")
     if operator not in OPERATORS:
         raise AdminError(f"operator must be one of {' '.join(OPERATORS)}")
     if severity not in SEVERITY_NAMES:
         raise AdminError(f"severity must be one of {', '.join(SEVERITY_NAMES)}")
+    if not math.isfinite(threshold):
+        # NaN compares false with everything and infinity with every value: neither is a
+        # threshold (and NaN cannot be stored).
+        raise AdminError(f"threshold must be a finite number, not {threshold}")
     seconds = 0
     if duration.strip() not in ("", "0", "0s"):
         parsed = parse_duration(duration.strip())

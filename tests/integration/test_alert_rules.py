@@ -106,6 +106,11 @@ def test_rule_validation(store):
             metrics_admin.add_rule(session, "up", ">", 1, duration="soon")
         with pytest.raises(AdminError, match="severity"):
             metrics_admin.add_rule(session, "up", ">", 1, severity="dire")
+        for odd in (float("nan"), float("inf"), float("-inf")):
+            with pytest.raises(AdminError, match="threshold must be a finite number"):
+                metrics_admin.add_rule(session, "up", ">", odd)
+    with store.read() as session:
+        assert metrics_admin.list_rules(session) == []
 
 
 def test_dashboard_link_charts_a_stored_panel(prometheus, db_url, store, tmp_path, capsys):

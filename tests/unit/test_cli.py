@@ -132,6 +132,7 @@ def test_settings_set_and_show(db_url, tmp_path):
         (("serve", "--port", "65536"), "a port is from 0 to 65535, not 65536"),
         (("serve", "--port", "-1"), "a port is from 0 to 65535, not -1"),
         (("serve", "--port", "http"), "'http' is not a port number"),
+        (("rules", "add", "up", "--op", ">", "--threshold", "nan"), "must be a finite number"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(db_url, args, fragment):
