@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sys
 
+from console.text import not_utf8
+
 WINDOW_OPTIONS = ("--db", "--port", "--host", "--wall", "--screen")
 
 
@@ -21,6 +23,14 @@ def wants_window(argv: list[str]) -> bool:
 def main() -> int:
     """Dispatch to the window or the command line."""
     argv = sys.argv[1:]
+    undecodable = not_utf8(argv)
+    if undecodable is not None:
+        # repr escapes the surrogates, so the message itself can be printed.
+        print(
+            f"incident-console: error: argument {undecodable!r} is not valid UTF-8 text",
+            file=sys.stderr,
+        )
+        return 2
     if wants_window(argv):
         from console.app import main as app_main
 

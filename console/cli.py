@@ -38,6 +38,7 @@ from console.queries import (
     template_json,
 )
 from console.store import Store, StoreError, open_store
+from console.text import not_utf8
 
 PROG = "incident-console"
 # More workers than this only fight over the store's one write lock.
@@ -328,7 +329,12 @@ def cmd_incidents(args: argparse.Namespace, store: Store) -> int:
         emit(shown, args.json, text)
         return 0
     if args.action == "note":
-        body = sys.stdin.read() if args.body == "-" else args.body
+        try:
+            body = sys.stdin.read() if args.body == "-" else args.body
+        except UnicodeDecodeError:  # where standard input is decoded strictly
+            body = None
+        if body is None or not_utf8([body]) is not None:
+            raise CliError("the note is not valid UTF-8 text")
         with store.write() as session:  # a refused quick action rolls everything back
             done = quick_actions.apply_to_note(session, args.iid, body, actor())
         noted = {"iid": done.iid, "note": done.text or None, "actions": list(done.messages)}

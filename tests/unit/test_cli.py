@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -137,6 +139,36 @@ def test_settings_set_and_show(db_url, tmp_path):
 )
 def test_bad_arguments_are_one_line_errors(db_url, args, fragment):
     refused(*args, db_url=db_url, fragment=fragment)
+
+
+# Bytes that are not UTF-8 reach Python as lone surrogates (subprocess writes them back as
+# the raw bytes); no store, JSON or terminal takes them.
+@pytest.mark.parametrize(
+    ("args", "bad"),
+    [
+        (("settings", "set", "smtp_user", "\udcff"), "\udcff"),
+        (("integrations", "add", "--name", "n\udcff"), "n\udcff"),
+        (("rules", "add", "up\udcff", "--op", ">", "--threshold", "1"), "up\udcff"),
+        (("--db", "/tmp/\udcff.db"), "/tmp/\udcff.db"),  # the window's options too
+    ],
+)
+def test_arguments_that_are_not_utf8_are_refused(db_url, args, bad):
+    done = run_cli(*args, db_url=None if args[0] == "--db" else db_url)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"incident-console: error: argument {bad!r} is not valid UTF-8 text"
+    ]
+
+
+def test_a_note_from_stdin_that_is_not_utf8_is_refused(db_url):
+    argv = [sys.executable, "-m", "console", "incidents", "note", "1", "-", "--db", db_url]
+    done = subprocess.run(
+        argv, check=False, input=b"fine \xff\xfe", capture_output=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert (
+        done.stderr.decode().strip() == "incident-console: error: the note is not valid UTF-8 text"
+    )
 
 
 def test_unusable_store_is_one_line_error():
