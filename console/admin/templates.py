@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from console.admin import AdminError
 from console.admin.settings import load_settings, set_setting
 from console.models import IssueTemplate, utcnow
+from console.text import not_utf8
 
 MAX_TEMPLATE_CHARS = 100_000
 MAX_NAME = 255
@@ -40,6 +41,8 @@ def check_name(name: str) -> str:
         raise AdminError(f"a template name cannot hold {shown} (it is also a file name)")
     if cleaned.startswith("."):
         raise AdminError("a template name cannot start with a dot (it is also a file name)")
+    if not_utf8([cleaned]) is not None:  # a file name in another encoding
+        raise AdminError(f"the template name {cleaned!r} is not valid UTF-8 text")
     return cleaned
 
 

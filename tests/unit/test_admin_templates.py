@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -111,6 +112,14 @@ def test_import_refuses_the_whole_folder_for_one_bad_file(store, tmp_path):
     empty.mkdir()
     with pytest.raises(AdminError, match=r"no \.md files"):
         templates_admin.read_folder(empty)
+    assert names(store) == []
+
+
+def test_import_refuses_a_file_name_that_is_not_utf8(store, tmp_path):
+    (tmp_path / "Good.md").write_text("fine", encoding="utf-8")
+    (tmp_path / os.fsdecode(b"Caf\xe9.md")).write_text("latin-1 name", encoding="utf-8")
+    with pytest.raises(AdminError, match=r"not valid UTF-8 text"), store.write() as session:
+        templates_admin.import_folder(session, tmp_path)
     assert names(store) == []
 
 
