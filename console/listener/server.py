@@ -14,14 +14,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from console.engine.pipeline import AlertResult, Outcome, Source, Submission
 from console.engine.writer import GroupCommitWriter, Overloaded, WriterStopped
 from console.ingest import MAX_BODY_BYTES, PayloadError, parse_body
 from console.listener.auth import IntegrationRegistry, request_token, token_valid
+from console.listener.json_answers import json_error, json_response
 from console.listener.metrics import ListenerMetrics
+from console.listener.protocol_errors import JsonErrorsRunner
 from console.listener.slack import SlashCommands
 from console.store import Store
 
@@ -30,20 +31,6 @@ RETRY_AFTER_SECONDS = "1"
 # Requests in flight at shutdown are waiting for a commit, which takes milliseconds.
 SHUTDOWN_GRACE_SECONDS = 3.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON response encoded with orjson."""
-    return web.Response(
-        body=orjson.dumps(body), status=status, content_type="application/json", headers=headers
-    )
-
-
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    """`{"error": message}` with the given status."""
-    return json_response({"error": message}, status, headers)
 
 
 @web.middleware
@@ -116,7 +103,7 @@ class Listener:
     async def start(self) -> None:
         """Load integrations and start listening; `port` 0 picks a free port."""
         await self.registry.refresh()
-        self._runner = web.AppRunner(
+        self._runner = JsonErrorsRunner(
             self.make_app(),
             access_log=None,
             handle_signals=False,
