@@ -4,7 +4,7 @@ PYTHON ?= python3
 # tests drive for real.
 QT_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-PEERS := prometheus prometheus-alertmanager
+PEERS := prometheus prometheus-alertmanager postgresql
 
 .PHONY: run test install qt-deps peer-deps checks pytest
 
