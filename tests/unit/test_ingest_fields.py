@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from console.ingest.fields import (
@@ -323,10 +323,11 @@ _NAMES = st.one_of(st.text(max_size=8), st.sampled_from(["k" * 1200, "k" * 1300,
 _VALUES = st.one_of(st.text(max_size=8), st.just("v" * 1500))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     st.dictionaries(
         st.sampled_from(["labels", "annotations", "", "g" * 1100]),
-        st.dictionaries(_NAMES, _VALUES, max_size=300),
+        st.dictionaries(_NAMES, _VALUES, max_size=150),
         max_size=4,
     )
 )
