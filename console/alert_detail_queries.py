@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from console.models import Alert, AlertEvent, Incident, Integration, Note
+from console.derived_notes import alert_notes
+from console.models import Alert, AlertEvent, Incident, Integration
 
 EVENT_LIMIT = 500
 NOTE_LIMIT = 1000
@@ -114,9 +115,7 @@ def load_alert_detail(session: Session, iid: int) -> AlertDetail | None:
     )
     activity = [
         ActivityEntry(note.created_at, note.author, note.body, note.system)
-        for note in session.scalars(
-            select(Note).where(Note.alert_iid == iid).order_by(Note.id).limit(NOTE_LIMIT)
-        )
+        for note in alert_notes(session, iid, limit=NOTE_LIMIT)
     ]
     return AlertDetail(
         alert=alert,

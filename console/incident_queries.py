@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from console.derived_notes import incident_notes
 from console.engine.lifecycle import get_incident
 from console.models import (
     OPEN_STATUSES,
@@ -21,7 +22,6 @@ from console.models import (
     AlertStatus,
     Incident,
     IncidentStatus,
-    Note,
     Severity,
 )
 
@@ -199,7 +199,7 @@ def incident_detail(session: Session, iid: int) -> IncidentDetail:
         .where(Alert.incident_iid == iid)
         .order_by(Alert.iid)
     )
-    notes = session.scalars(select(Note).where(Note.incident_iid == iid).order_by(Note.id))
+    notes = incident_notes(session, incident)
     return IncidentDetail(
         iid=incident.iid,
         title=incident.title,

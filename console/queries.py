@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.derived_notes import NoteView, alert_notes, incident_notes
 from console.engine.lifecycle import get_alert, get_incident
-from console.models import Alert, AlertStatus, Incident, Integration, IssueTemplate, Note
+from console.models import Alert, AlertStatus, Incident, Integration, IssueTemplate
 
 ALERT_FILTERS = {
     "open": (AlertStatus.TRIGGERED.value, AlertStatus.ACKNOWLEDGED.value),
@@ -57,7 +58,7 @@ def list_alerts(session: Session, status: str | None = None, limit: int = 0) -> 
     return list(session.scalars(query))
 
 
-def note_json(note: Note) -> dict[str, Any]:
+def note_json(note: NoteView) -> dict[str, Any]:
     """One note."""
     return {
         "author": note.author,
@@ -111,7 +112,7 @@ def show_incident(session: Session, iid: int) -> dict[str, Any]:
     """One incident with its description and notes, oldest note first."""
     incident = get_incident(session, iid)
     shown = incident_json(incident, incident_alert_iids(session, [iid])[iid])
-    notes = session.scalars(select(Note).where(Note.incident_iid == iid).order_by(Note.id))
+    notes = incident_notes(session, incident)
     shown["description"] = incident.description
     shown["zoom_url"] = incident.zoom_url
     shown["notes"] = [note_json(n) for n in notes]
@@ -123,8 +124,7 @@ def show_alert(session: Session, iid: int) -> dict[str, Any]:
     alert = get_alert(session, iid)
     shown = alert_json(alert)
     shown["details"] = dict(alert.details or {})
-    notes = session.scalars(select(Note).where(Note.alert_iid == iid).order_by(Note.id))
-    shown["notes"] = [note_json(n) for n in notes]
+    shown["notes"] = [note_json(n) for n in alert_notes(session, iid)]
     return shown
 
 

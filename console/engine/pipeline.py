@@ -247,6 +247,9 @@ class _Batch:
             "runbook": alert.runbook,
             "full_query": alert.full_query,
             "source_key": alert.source_key,
+            # The "logged an alert from ..." note is derived from this, not stored
+            # (console/derived_notes.py).
+            "logged_from": source_name(alert, sub.source)[:255],
             "details": alert.details,
             "events": 1,
             "started_at": alert.started_at,
@@ -263,19 +266,12 @@ class _Batch:
         )
         if alert.fingerprint is not None:
             self.open[alert.fingerprint] = state
-        logged_note = len(self.rows.notes)
-        self.note(
-            f"logged an alert from {source_name(alert, sub.source)}",
-            alert_iid=iid,
-            incident_iid=None,
-        )
         created = False
         if self.create_incidents:
             incident_iid = self.open_incident(alert)
             row["incident_iid"] = incident_iid
             state.incident_iid = incident_iid
             state.incident_open = True
-            self.rows.notes[logged_note]["incident_iid"] = incident_iid
             self.note(
                 f"created incident #{incident_iid} for this alert",
                 alert_iid=iid,

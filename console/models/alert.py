@@ -60,6 +60,9 @@ class Alert(Base):
     runbook: Mapped[str] = mapped_column(Text, default="")
     full_query: Mapped[str] = mapped_column(Text, default="")
     source_key: Mapped[str] = mapped_column(String(255), default="")
+    # Who "logged" the alert (its tool, integration or endpoint), for the derived note
+    # "logged an alert from ..." (console/derived_notes.py); "" before revision 0004.
+    logged_from: Mapped[str] = mapped_column(String(255), default="", server_default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     events: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
