@@ -1,13 +1,15 @@
-"""The activity of an alert and the timeline of an incident: stored notes, plus the one
-system note that is derived from the alert instead of stored.
+"""The activity of an alert and the timeline of an incident: stored notes, plus the system
+notes that are derived from the alert instead of stored.
 
-Every new alert gets the note "logged an alert from <source>". Storing it cost a row and
-two index entries per alert, written while the ingest write lock is held (about a seventh
-of an Alertmanager alert's write). Since revision 0004 the pipeline records the source on
-the alert (`Alert.logged_from`) and the readers here put the note back where it always
-was: first in the alert's activity, and first in the timeline of the incident that was
-opened with the alert. Alerts stored before 0004 have no `logged_from` and keep their
-stored note, so nothing shows twice.
+Every new alert got the note "logged an alert from <source>", and every incident opened
+with it "created incident #N for this alert". Storing them cost two rows and four index
+entries per alert, written while the ingest write lock is held (for an Alertmanager alert
+alone, about a seventh of its write). Since revision 0004 the pipeline records the source
+on the alert (`Alert.logged_from`), and the readers here put both notes back: first in
+the alert's activity, and first in the timeline of the incident that was opened in the
+same commit as the alert (the two share their creation time), before the notes the
+incident's template added. An incident made from the alert later stores its own note.
+Alerts stored before 0004 have no `logged_from` and keep their stored notes, shown once.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from console.models import ALERT_BOT, Alert, Incident, Note
 
 LOGGED = "logged an alert from {}"
+CREATED = "created incident #{} for this alert"
 
 
 @dataclass(frozen=True, slots=True)
 class NoteView:
-    """A note as readers show it, stored (`id` > 0) or derived (`id` = -alert iid)."""
+    """A note as readers show it: stored (`id` > 0) or derived (`id` < 0)."""
 
     id: int
     author: str
@@ -35,9 +38,16 @@ class NoteView:
     created_at: datetime
 
 
-def logged_note(alert_iid: int, logged_from: str, created_at: datetime) -> NoteView:
-    """The derived "logged an alert from ..." note of an alert."""
-    return NoteView(-alert_iid, ALERT_BOT, LOGGED.format(logged_from), True, created_at)
+def derived_notes(
+    alert_iid: int, logged_from: str, created_at: datetime, incident_iid: int | None
+) -> list[NoteView]:
+    """The notes an alert's creation made: "logged ...", and "created incident ..." when
+    its incident was opened with it (`incident_iid`, else None)."""
+    notes = [NoteView(-2 * alert_iid, ALERT_BOT, LOGGED.format(logged_from), True, created_at)]
+    if incident_iid is not None:
+        body = CREATED.format(incident_iid)
+        notes.append(NoteView(-2 * alert_iid - 1, ALERT_BOT, body, True, created_at))
+    return notes
 
 
 def _stored(notes: Iterable[Note]) -> list[NoteView]:
@@ -45,9 +55,9 @@ def _stored(notes: Iterable[Note]) -> list[NoteView]:
 
 
 def _merged(derived: Sequence[NoteView], stored: Sequence[NoteView]) -> list[NoteView]:
-    """Stored notes in their own order, each derived note before the first stored note that
-    is not older than it (the note was written first, in the same commit as the alert)."""
-    pending = sorted(derived, key=lambda note: (note.created_at, -note.id))
+    """Stored notes in their own order, with each derived note before the first stored note
+    that is not older than it (it was made first, in the commit that made the alert)."""
+    pending = sorted(derived, key=lambda note: note.created_at)  # stable: keeps their order
     merged: list[NoteView] = []
     for note in stored:
         while pending and pending[0].created_at <= note.created_at:
@@ -59,10 +69,17 @@ def _merged(derived: Sequence[NoteView], stored: Sequence[NoteView]) -> list[Not
 
 def alert_notes(session: Session, iid: int, limit: int | None = None) -> list[NoteView]:
     """Alert `iid`'s activity, oldest first (at most `limit` notes)."""
+    incident = aliased(Incident)
     found = session.execute(
-        select(Alert.logged_from, Alert.created_at).where(Alert.iid == iid)
+        select(Alert.logged_from, Alert.created_at, Alert.incident_iid, incident.created_at)
+        .outerjoin(incident, incident.iid == Alert.incident_iid)
+        .where(Alert.iid == iid)
     ).first()
-    derived = [logged_note(iid, found[0], found[1])] if found is not None and found[0] else []
+    derived: list[NoteView] = []
+    if found is not None and found[0]:
+        logged_from, created_at, incident_iid, incident_created_at = found
+        opened_with = incident_iid if incident_created_at == created_at else None
+        derived = derived_notes(iid, logged_from, created_at, opened_with)
     query = select(Note).where(Note.alert_iid == iid).order_by(Note.id)
     if limit is not None:
         query = query.limit(limit)
@@ -71,14 +88,9 @@ def alert_notes(session: Session, iid: int, limit: int | None = None) -> list[No
 
 
 def incident_notes(session: Session, incident: Incident) -> list[NoteView]:
-    """Incident `incident`'s timeline, oldest first.
-
-    An alert's "logged" note belonged to the incident opened in the same commit as the alert
-    (they share their creation time); an alert linked to an incident later logged nothing
-    on that incident.
-    """
+    """Incident `incident`'s timeline, oldest first."""
     derived = [
-        logged_note(iid, logged_from, created_at)
+        note
         for iid, logged_from, created_at in session.execute(
             select(Alert.iid, Alert.logged_from, Alert.created_at)
             .where(
@@ -88,6 +100,7 @@ def incident_notes(session: Session, incident: Incident) -> list[NoteView]:
             )
             .order_by(Alert.iid)
         )
+        for note in derived_notes(iid, logged_from, created_at, incident.iid)
     ]
     stored = session.scalars(
         select(Note).where(Note.incident_iid == incident.iid).order_by(Note.id)

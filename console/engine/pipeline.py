@@ -272,11 +272,7 @@ class _Batch:
             row["incident_iid"] = incident_iid
             state.incident_iid = incident_iid
             state.incident_open = True
-            self.note(
-                f"created incident #{incident_iid} for this alert",
-                alert_iid=iid,
-                incident_iid=incident_iid,
-            )
+            # "created incident #N for this alert" is derived too (console/derived_notes.py).
             created = True
         return AlertResult(
             Outcome.CREATED,

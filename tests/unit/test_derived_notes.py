@@ -1,8 +1,9 @@
-"""The "logged an alert from ..." note: derived from the alert, shown exactly where it was.
+"""The notes an alert's creation makes ("logged an alert from ...", "created incident #N
+for this alert"): derived from the alert, shown where they always were.
 
-New alerts store the source (`logged_from`) instead of a note row; the alert's activity,
-the incident's timeline, the command line and the detail views show the note as before,
-in the same place. Alerts stored before revision 0004 keep their stored note, once.
+New alerts store their source (`logged_from`) instead of note rows; the alert's activity,
+the incident's timeline, the command line and the detail views show the notes as before.
+Alerts stored before revision 0004 keep their stored notes, shown once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def stored_bodies(store) -> list[str]:
 def test_a_new_alert_stores_no_logged_note_but_shows_it_everywhere(store):
     set_settings(store, create_incident="true")
     [[result]] = run(store, generic(title="Disk full", monitoring_tool="Zabbix", fingerprint="a"))
-    assert stored_bodies(store) == ["created incident #1 for this alert"]
+    assert stored_bodies(store) == []
     expected = ["logged an alert from Zabbix", "created incident #1 for this alert"]
     with store.read() as session:
         assert [n["body"] for n in show_alert(session, 1)["notes"]] == expected
@@ -47,19 +48,18 @@ def test_a_new_alert_stores_no_logged_note_but_shows_it_everywhere(store):
     assert result.incident_iid == 1
 
 
-def test_the_logged_note_keeps_its_place_before_the_templates_quick_actions(store):
+def test_the_creation_notes_come_before_the_templates_quick_actions(store):
     with store.write() as session:
         templates_admin.save(session, "Default", "## Runbook\n/label ~oncall\n/assign @alice")
     set_settings(store, create_incident="true", issue_template="Default")
     run(store, generic(title="CPU hot", fingerprint="cpu"))
     with store.read() as session:
         bodies = [n["body"] for n in show_incident(session, 1)["notes"]]
-    assert bodies[0] == "logged an alert from monitoring"
-    assert bodies[-1] == "created incident #1 for this alert"
-    assert "added ~oncall label" in bodies and "assigned to @alice" in bodies
+    assert bodies[:2] == ["logged an alert from monitoring", "created incident #1 for this alert"]
+    assert sorted(bodies[2:]) == ["added ~oncall label", "assigned to @alice"]
 
 
-def test_an_incident_made_later_does_not_claim_the_alerts_logged_note(store):
+def test_an_incident_made_later_stores_its_own_note(store):
     run(store, generic(title="Disk full", fingerprint="a"))
     with store.write() as session:
         create_incident_for_alert(session, 1, "steve")
@@ -127,3 +127,26 @@ def test_a_store_from_before_0004_keeps_its_stored_notes_once(tmp_path):
             assert session.scalar(select(func.count()).select_from(Note)) == 1
     finally:
         store.dispose()
+
+
+def test_a_trigger_and_its_recovery_in_one_commit_keep_their_order(store):
+    set_settings(store, create_incident="true", auto_close_incident="true")
+    run(
+        store,
+        generic(title="Blip", fingerprint="blip"),
+        generic(title="Blip", fingerprint="blip", end_time="2026-11-29T10:20:00Z"),
+    )
+    with store.read() as session:
+        assert [n["body"] for n in show_incident(session, 1)["notes"]] == [
+            "logged an alert from monitoring",
+            "created incident #1 for this alert",
+            "logged a recovery alert from monitoring",
+            "changed the status to Resolved",
+            "closed this incident because the alert resolved",
+        ]
+        assert [n["body"] for n in show_alert(session, 1)["notes"]] == [
+            "logged an alert from monitoring",
+            "created incident #1 for this alert",
+            "logged a recovery alert from monitoring",
+            "changed the status to Resolved",
+        ]

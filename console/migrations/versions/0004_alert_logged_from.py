@@ -1,10 +1,10 @@
-"""Alerts record who logged them; the "logged an alert from ..." note is derived from it.
+"""Alerts record who logged them; the notes their creation made are derived, not stored.
 
-Every new alert stored a system note "logged an alert from <source>": a row and two index
-entries written while the ingest write lock is held, about a seventh of an Alertmanager
-alert's write. The source now lives on the alert (`logged_from`) and readers derive the
-note (see `console.derived_notes`). Alerts stored before this revision keep their stored
-note; their `logged_from` is empty, so nothing is derived twice.
+Every new alert stored a system note "logged an alert from <source>", and every incident
+opened with it "created incident #N for this alert": rows and index entries written while
+the ingest write lock is held. The source now lives on the alert (`logged_from`) and
+readers derive both notes (see `console.derived_notes`). Alerts stored before this
+revision keep their stored notes; their `logged_from` is empty, so nothing shows twice.
 
 Revision ID: 0004
 Revises: 0003
