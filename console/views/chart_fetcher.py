@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -139,8 +140,14 @@ class ChartFetcher(QObject):
     def _deliver(self, ticket: int, outcome: Outcome) -> None:
         self._futures.pop(ticket, None)
         callback = self._callbacks.pop(ticket, None)
-        if callback is not None:
-            callback(outcome)
+        if callback is None:
+            return
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            # Its chart was deleted meanwhile, with the view around it (a child gets no close
+            # event to cancel on): drawing into it would touch freed widgets.
+            return
+        callback(outcome)
 
     def close(self) -> None:
         """Cancel everything, close the connections and stop the worker thread."""

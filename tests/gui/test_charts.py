@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 from datetime import UTC, datetime
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QPointF, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from console.charts.embeds import parse_link
 from console.charts.prometheus import MetricsError, QueryResult, Series
@@ -201,5 +203,27 @@ def test_charts_appearing_under_a_text_get_most_of_the_height(qtbot):
         qtbot.waitUntil(lambda: split.widget(1).isVisible(), timeout=5000)
         text_height, charts_height = split.sizes()
         assert charts_height >= 300 and charts_height >= text_height
+    finally:
+        fetcher.close()
+
+
+def test_an_answer_for_a_chart_deleted_meanwhile_goes_nowhere(qtbot):
+    # A chart inside an incident view is deleted with the view, without a close event of
+    # its own: its request may still answer later, and must not reach the dead widget.
+    fetcher = ChartFetcher()  # nothing configured: the answer (an error) comes at once
+    try:
+        parent = QWidget()
+        embed = parse_link(LINK)
+        assert embed is not None
+        chart = ChartWidget(embed, fetcher, parent)
+        ticket = chart.ticket
+        assert ticket is not None
+        future = fetcher._futures[ticket]
+        shiboken6.delete(parent)  # the C++ chart is gone; the Python object lives on
+        concurrent.futures.wait([future], timeout=5)
+        delivered: list[object] = []
+        fetcher.submit(embed, delivered.append)  # a live request, to know when all arrived
+        qtbot.waitUntil(lambda: len(delivered) == 1, timeout=5000)
+        assert ticket not in fetcher._callbacks
     finally:
         fetcher.close()
