@@ -63,6 +63,7 @@ def main(argv: Sequence[str]) -> int:
     from PySide6.QtCore import QTimer
 
     from console.views.actions import ActionRunner
+    from console.views.chart_fetcher import close_shared_fetcher
     from console.views.collector import ScheduledCollector
     from console.views.context import ViewContext
     from console.views.live_updates import LiveUpdates
@@ -122,6 +123,7 @@ def main(argv: Sequence[str]) -> int:
         collector.stop()
         instance.close()
         window.close()
+        close_shared_fetcher()
         background.stop()
         store.dispose()
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import subprocess
@@ -25,6 +26,22 @@ from console.store import Store, open_store
 # Real Alertmanager, generic and PagerDuty bodies and Slack's signing example, kept with the
 # tests so a checkout anywhere runs them.
 FORMATS = Path(__file__).resolve().parent / "formats"
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_cycles_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Free a Qt test's cyclic garbage on the GUI thread when it ends (wherever it lives:
+    tests/gui, and the integration tests that draw charts).
+
+    Qt objects without a parent (the fixtures' LiveUpdates, a view under test, a chart and
+    its fetcher) often sit in reference cycles; left to the cyclic collector they are freed
+    on whichever thread next triggers a collection (the ingest loop, or a later test's
+    client threads), and a QObject deleted off its own thread with a running timer crashes
+    the next event loop turn, tests later.
+    """
+    yield
+    if {"qapp", "qtbot"} & set(request.fixturenames):
+        gc.collect()
 
 
 @pytest.fixture

@@ -178,3 +178,12 @@ def shared_fetcher() -> ChartFetcher:
     if _shared is None:
         _shared = ChartFetcher()
     return _shared
+
+
+def close_shared_fetcher() -> None:
+    """Cancel the application fetcher's requests and end its thread (when the window
+    closes); a later `shared_fetcher()` makes a new one."""
+    global _shared  # noqa: PLW0603
+    if _shared is not None:
+        _shared.close()
+        _shared = None

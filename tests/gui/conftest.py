@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 from collections.abc import Iterator
 
@@ -16,19 +15,6 @@ from console.views.alert_feed import AlertFeedWidget
 from console.views.context import ViewContext
 from console.views.live_updates import LiveUpdates
 from tests.conftest import Endpoint, add_integration
-
-
-@pytest.fixture(autouse=True)
-def collect_cycles_on_gui_thread() -> Iterator[None]:
-    """Free each test's cyclic garbage on the GUI thread when it ends.
-
-    Qt objects without a parent (the fixtures' LiveUpdates, a view under test) often sit in
-    reference cycles; left to the cyclic collector they may be freed on whichever thread
-    triggers a collection (the ingest loop), and a QObject deleted off its own thread with a
-    running timer crashes the next event loop turn.
-    """
-    yield
-    gc.collect()
 
 
 @pytest.fixture

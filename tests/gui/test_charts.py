@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 from console.charts.embeds import parse_link
 from console.charts.prometheus import MetricsError, QueryResult, Series
 from console.markdown import render
-from console.views.chart_fetcher import ChartFetcher
+from console.views.chart_fetcher import ChartFetcher, close_shared_fetcher, shared_fetcher
 from console.views.charts import ChartStrip, ChartWidget, note_embeds, series_name
 from console.views.markdown_editor import MarkdownEditor
 
@@ -227,3 +227,13 @@ def test_an_answer_for_a_chart_deleted_meanwhile_goes_nowhere(qtbot):
         assert ticket not in fetcher._callbacks
     finally:
         fetcher.close()
+
+
+def test_the_shared_fetcher_ends_its_thread_when_the_window_closes(qtbot):
+    first = shared_fetcher()
+    assert first._thread.is_alive()
+    close_shared_fetcher()
+    assert not first._thread.is_alive()
+    again = shared_fetcher()  # a later window gets a working one
+    assert again is not first and again._thread.is_alive()
+    close_shared_fetcher()
