@@ -56,15 +56,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def count(text: str) -> int:
-    """argparse type for a count such as --limit: a whole number from 0 up."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
-    if not 0 <= value <= MAX_STORED_INTEGER:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_STORED_INTEGER}")
-    return value
+# A count such as --limit: a whole number from 0 up.
+count = config.number_argument("a whole number", MAX_STORED_INTEGER)
 
 
 def emit(value: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:

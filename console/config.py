@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,15 +23,24 @@ DEFAULT_PORT = 8842
 MAX_PORT = 65535
 
 
-def port_number(text: str) -> int:
-    """argparse type for --port: 0 (any free port) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a port number") from None
-    if not 0 <= port <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"a port is from 0 to {MAX_PORT}, not {text[:40]}")
-    return port
+def number_argument(noun: str, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 0 to `maximum`, refused in one line naming
+    `noun` ("a port number") otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not {noun}") from None
+        if not 0 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from 0 to {maximum}, not {text[:40]}")
+        return value
+
+    return parse
+
+
+port_number = number_argument("a port number", MAX_PORT)
+"""--port: 0 (any free port) to 65535."""
 
 
 Kind = Literal["bool", "str", "int", "list", "choice"]

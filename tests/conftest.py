@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import re
@@ -17,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 
 from console.admin import integrations as integrations_admin
 from console.admin import settings as settings_admin
@@ -105,6 +107,34 @@ class RunningListener:
 
     def stop(self) -> None:
         self.background.stop()
+
+
+@contextlib.contextmanager
+def listener_with_endpoint(folder: Path, name: str) -> Iterator[tuple[RunningListener, Endpoint]]:
+    """A running listener on a fresh SQLite store in `folder`, with one integration (for
+    module-scoped fixtures that send many requests)."""
+    store = open_store(f"sqlite:///{folder / 'store.db'}")
+    listener = RunningListener(store)
+    try:
+        endpoint = add_integration(store, listener.base, name=name)
+        listener.refresh_integrations()
+        yield listener, endpoint
+    finally:
+        listener.stop()
+        store.dispose()
+
+
+# Property tests that send real requests: many examples, no per-example deadline (the
+# machine is shared), and large or slow-to-draw inputs are the point.
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 @pytest.fixture

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from console.ingest.generic import STANDARD_KEYS
-from console.store import open_store
-from tests.conftest import Endpoint, RunningListener, add_integration
+from tests.conftest import FUZZ, Endpoint, RunningListener, listener_with_endpoint
 
 ALLOWED = {200, 202, 400, 404, 405, 409, 413, 422, 503}
 ODD_TIMES = [
@@ -121,14 +119,8 @@ raw_bodies = st.one_of(
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory) -> Iterator[tuple[RunningListener, Endpoint]]:
-    path: Path = tmp_path_factory.mktemp("fuzz") / "store.db"
-    store = open_store(f"sqlite:///{path}")
-    listener = RunningListener(store)
-    endpoint = add_integration(store, listener.base, name="fuzz")
-    listener.refresh_integrations()
-    yield listener, endpoint
-    listener.stop()
-    store.dispose()
+    with listener_with_endpoint(tmp_path_factory.mktemp("fuzz"), "fuzz") as running:
+        yield running
 
 
 def check(response: httpx.Response) -> None:
@@ -136,17 +128,6 @@ def check(response: httpx.Response) -> None:
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/json")
         assert isinstance(response.json()["error"], str) and response.json()["error"]
-
-
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
 
 
 @FUZZ

@@ -10,28 +10,20 @@ import contextlib
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from console.store import open_store
-from tests.conftest import Endpoint, RunningListener, add_integration
+from tests.conftest import FUZZ, Endpoint, RunningListener, listener_with_endpoint
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory) -> Iterator[tuple[RunningListener, Endpoint]]:
-    path: Path = tmp_path_factory.mktemp("protocol") / "store.db"
-    store = open_store(f"sqlite:///{path}")
-    listener = RunningListener(store)
-    endpoint = add_integration(store, listener.base, name="raw")
-    listener.refresh_integrations()
-    yield listener, endpoint
-    listener.stop()
-    store.dispose()
+    with listener_with_endpoint(tmp_path_factory.mktemp("protocol"), "raw") as running:
+        yield running
 
 
 def exchange(listener: RunningListener, data: bytes) -> bytes:
@@ -124,11 +116,7 @@ def test_bad_body_framing_on_the_alert_endpoint_gets_a_json_400(running, framing
     assert fragment in json.loads(body)["error"]
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(
     data=st.one_of(
         st.binary(max_size=300),

@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from console.store import open_store
-from tests.conftest import RunningListener, set_settings
+from tests.conftest import FUZZ, RunningListener, set_settings
 
 SECRET = "fuzz-signing-secret"
 TRIGGER = "/incident"
@@ -103,17 +103,6 @@ def check(response: httpx.Response) -> None:
     assert answer["response_type"] in ("ephemeral", "in_channel")
     assert isinstance(answer["text"], str)
     assert FAILED not in answer["text"], answer["text"][:300]
-
-
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
 
 
 @FUZZ
