@@ -31,6 +31,7 @@ _SIGNATURE_KEYS: Final = ("version", "groupKey", "receiver", "externalURL")
 MAX_ALERTS: Final = 1000
 DEFAULT_TITLE: Final = "New: Alert"
 MONITORING_TOOL: Final = "Prometheus"
+LONGEST_REMEMBERED_URL: Final = 2048
 
 # Label and annotation values are kept whole here; each field cuts its own share.
 _WHOLE: Final = sys.maxsize
@@ -104,11 +105,11 @@ def _first(source: dict[str, str], *names: str) -> tuple[str, str]:
 def _full_query(generator_url: object) -> str:
     if not isinstance(generator_url, str):
         return ""
-    return _query_of(generator_url)
+    if len(generator_url) > LONGEST_REMEMBERED_URL:
+        return _query_of(generator_url)
+    return _remembered_query(generator_url)
 
 
-# Remembered: every alert of one rule carries the same generator URL.
-@functools.lru_cache(maxsize=512)
 def _query_of(generator_url: str) -> str:
     try:
         query = parse_qs(urlsplit(generator_url).query)
@@ -117,6 +118,11 @@ def _query_of(generator_url: str) -> str:
         return ""
     values = query.get("g0.expr")
     return values[0] if values else ""
+
+
+# Remembered: every alert of one rule carries the same generator URL. Longer URLs are read
+# every time, so a sender cannot fill the memory with huge keys.
+_remembered_query = functools.lru_cache(maxsize=512)(_query_of)
 
 
 def _fingerprint(

@@ -35,6 +35,8 @@ _SEVERITY_ALIASES: Final[dict[str, str]] = {
 
 FLATTEN_MAX_KEYS: Final = 500
 TIMES_REMEMBERED: Final = 1024
+# Longer texts are read every time: a sender must not fill the memory with huge keys.
+LONGEST_REMEMBERED_TIME: Final = 64
 FLATTEN_MAX_CHARS: Final = 1000
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,7 +88,9 @@ def parse_time(value: object, *, now: datetime) -> datetime | None:
     if isinstance(value, int | float):
         parsed = _from_epoch(value)
     elif isinstance(value, str):
-        parsed = _from_text(value)
+        parsed = (
+            _remembered_text(value) if len(value) <= LONGEST_REMEMBERED_TIME else _from_text(value)
+        )
     else:
         return None
     if parsed is None or parsed <= _EPOCH:
@@ -100,15 +104,17 @@ def parse_time(value: object, *, now: datetime) -> datetime | None:
     return parsed if parsed <= latest else None
 
 
-# Remembered: the alerts of one notification, and the repeats of one alert, mostly share
-# their times, and reading a time is a good part of reading an alert. The result depends on
-# the text alone (the horizon check against `now` is the caller's).
-@functools.lru_cache(maxsize=TIMES_REMEMBERED)
 def _from_text(value: str) -> datetime | None:
     stripped = value.strip()
     if _EPOCH_TEXT.fullmatch(stripped):
         return _from_epoch(float(stripped))
     return _from_iso(stripped)
+
+
+# Remembered: the alerts of one notification, and the repeats of one alert, mostly share
+# their times, and reading a time is a good part of reading an alert. The result depends on
+# the text alone (the horizon check against `now` is the caller's).
+_remembered_text = functools.lru_cache(maxsize=TIMES_REMEMBERED)(_from_text)
 
 
 def _from_epoch(value: float) -> datetime | None:

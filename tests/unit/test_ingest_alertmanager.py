@@ -324,3 +324,12 @@ def test_items_are_independent() -> None:
 def test_truncation_at_exact_limit(item_for: Any, attribute: str, limit: int) -> None:
     assert getattr(one(item_for("x" * limit)), attribute) == "x" * limit
     assert getattr(one(item_for("y" * (limit + 1))), attribute) == "y" * limit
+
+
+def test_long_generator_urls_are_read_but_not_remembered() -> None:
+    from console.ingest import alertmanager
+
+    url = "http://prom:9090/graph?g0.expr=up&pad=" + "x" * 100_000
+    before = alertmanager._remembered_query.cache_info().currsize
+    assert one({"generatorURL": url}).full_query == "up"
+    assert alertmanager._remembered_query.cache_info().currsize == before

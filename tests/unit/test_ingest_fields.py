@@ -153,6 +153,15 @@ def test_parse_time_remembers_texts_but_not_the_horizon() -> None:
     assert parse_time(text, now=NOW) == datetime(2120, 6, 1, tzinfo=UTC)
 
 
+def test_long_time_texts_are_read_but_not_remembered() -> None:
+    from console.ingest import fields
+
+    padded = "2026-11-29T10:00:00Z" + " " * 5000  # a sender's junk must not be kept
+    before = fields._remembered_text.cache_info().currsize
+    assert parse_time(padded, now=NOW) == datetime(2026, 11, 29, 10, tzinfo=UTC)
+    assert fields._remembered_text.cache_info().currsize == before
+
+
 def test_parse_time_millisecond_threshold() -> None:
     # 1e11 seconds would be the year 5138, so larger values are read as milliseconds.
     assert parse_time(10**11 + 1, now=NOW) == datetime(1973, 3, 3, 9, 46, 40, 1000, tzinfo=UTC)
