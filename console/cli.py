@@ -57,7 +57,7 @@ class Parser(argparse.ArgumentParser):
 
 
 # A count such as --limit: a whole number from 0 up.
-count = config.number_argument("a whole number", MAX_STORED_INTEGER)
+count_argument = config.number_argument("a whole number", MAX_STORED_INTEGER)
 
 
 def emit(value: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
@@ -488,7 +488,7 @@ def build_parser() -> Parser:
     alert_actions = alerts.add_subparsers(dest="action", required=True, parser_class=Parser)
     p = alert_actions.add_parser("list", help="list alerts, newest first")
     p.add_argument("--status", choices=tuple(ALERT_FILTERS))
-    p.add_argument("--limit", type=count, default=0, help="at most this many (0: all)")
+    p.add_argument("--limit", type=count_argument, default=0, help="at most this many (0: all)")
     _common(p)
     p = alert_actions.add_parser("show", help="one alert with its activity")
     p.add_argument("iid", type=int)

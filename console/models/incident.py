@@ -46,7 +46,9 @@ class Note(Base):
     """A comment or a system note, on an incident, an alert, or both.
 
     A system note about an alert that has an incident is attached to both, so the alert's
-    activity and the incident's timeline tell the same story.
+    activity and the incident's timeline tell the same story. The notes an alert's creation
+    makes ("logged an alert from ...", "created incident #N ...") are not stored but
+    derived from the alert (console/derived_notes.py); read notes through that module.
     """
 
     __tablename__ = "notes"
