@@ -95,7 +95,11 @@ class Runtime:
         self.writer = GroupCommitWriter(store, on_commit=self._committed, shared=shared)
         if max_pending is not None:
             self.writer.max_pending = max_pending
-        self.metrics = ListenerMetrics(lambda: float(self.writer.pending))
+        self.metrics = ListenerMetrics(
+            lambda: float(self.writer.pending),
+            write_lock_seconds=lambda: shared.held_seconds if shared is not None else 0.0,
+            write_lock_busy=lambda: float(shared.busy) if shared is not None else 0.0,
+        )
         self.listener = Listener(
             store,
             self.writer,

@@ -29,6 +29,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ class SharedWrites:
         self._queue_fd = os.open(f"{self.database}{QUEUE_SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
         self.held = False
         self.waiting = False
+        # For /metrics: how long this worker has held the lock, and how often it found
+        # it taken (the lock's share of the workers' time says how much they contend).
+        self.held_seconds = 0.0
+        self.busy = 0
+        self._acquired_at = 0.0
 
     def _others_waiting(self) -> bool:
         """Whether another worker found the lock taken and waits for its turn."""
@@ -74,13 +80,16 @@ class SharedWrites:
         while the other's requests wait)."""
         if not self.waiting and self._others_waiting():
             self._wait_in_turn()
+            self.busy += 1
             return False
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._wait_in_turn()
+            self.busy += 1
             return False
         self.held = True
+        self._acquired_at = time.perf_counter()
         if self.waiting:
             self.waiting = False
             fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
@@ -90,6 +99,7 @@ class SharedWrites:
         if self.held:
             self.held = False
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self.held_seconds += time.perf_counter() - self._acquired_at
 
     def sync_wal(self) -> None:
         """Sync the store's WAL file to disk (every frame written before the call).

@@ -133,10 +133,29 @@ class Gauge:
         ]
 
 
+class CounterReading(Gauge):
+    """A running total kept elsewhere, read when the metrics are rendered."""
+
+    def render(self, snapshots: Sequence[float] | None = None) -> list[str]:
+        lines = super().render(snapshots)
+        lines[1] = f"# TYPE {self.name} counter"
+        return lines
+
+
+def _none() -> float:
+    return 0.0
+
+
 class ListenerMetrics:
     """Every metric the listener exposes."""
 
-    def __init__(self, queue_depth: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        queue_depth: Callable[[], float],
+        *,
+        write_lock_seconds: Callable[[], float] = _none,
+        write_lock_busy: Callable[[], float] = _none,
+    ) -> None:
         self.alerts = Counter(
             "incident_console_alerts_received_total",
             "Alerts received, by integration and outcome.",
@@ -160,6 +179,18 @@ class ListenerMetrics:
         self.queue_depth = Gauge(
             "incident_console_queue_depth", "Alerts waiting for the writer.", queue_depth
         )
+        # `serve --workers`: the share of time the workers' write lock is held, and how
+        # often a worker found it taken, say how much the workers wait for each other.
+        self.write_lock_seconds = CounterReading(
+            "incident_console_write_lock_held_seconds_total",
+            "Time serve workers held the store's write lock (0 with one process).",
+            write_lock_seconds,
+        )
+        self.write_lock_busy = CounterReading(
+            "incident_console_write_lock_busy_total",
+            "Times a serve worker found the write lock held by another and tried again later.",
+            write_lock_busy,
+        )
 
     def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
         return (
@@ -169,6 +200,8 @@ class ListenerMetrics:
             self.batch_size,
             self.commit_seconds,
             self.queue_depth,
+            self.write_lock_seconds,
+            self.write_lock_busy,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -75,3 +75,36 @@ def test_one_process_renders_as_before(tmp_path):
     assert "incident_console_commit_batch_alerts_count 1" in text
     assert "incident_console_queue_depth 2" in text
     assert metrics.render([metrics.snapshot()]) == text
+
+
+def test_write_lock_totals_are_counters_summed_over_workers(tmp_path):
+    held = {0: 1.5, 1: 0.25}
+    busy = {0: 3.0, 1: 4.0}
+    workers = [
+        SharedMetrics(
+            tmp_path,
+            index,
+            ListenerMetrics(
+                lambda: 0.0,
+                write_lock_seconds=lambda index=index: held[index],
+                write_lock_busy=lambda index=index: busy[index],
+            ),
+        )
+        for index in (0, 1)
+    ]
+    workers[1].publish()
+
+    text = workers[0].render()
+
+    seconds = "incident_console_write_lock_held_seconds_total"
+    tries = "incident_console_write_lock_busy_total"
+    assert f"# TYPE {seconds} counter" in text.splitlines()
+    assert line(text, f"{seconds} ") == f"{seconds} 1.75"
+    assert line(text, f"{tries} ") == f"{tries} 7"
+
+
+def test_one_process_has_no_write_lock_to_count(tmp_path):
+    text = ListenerMetrics(lambda: 0.0).render()
+
+    assert line(text, "incident_console_write_lock_held_seconds_total ").endswith(" 0")
+    assert line(text, "incident_console_write_lock_busy_total ").endswith(" 0")

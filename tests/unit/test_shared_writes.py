@@ -38,6 +38,26 @@ def test_only_one_worker_holds_the_lock_at_a_time(store):
         other.close()
 
 
+def test_each_worker_counts_its_time_holding_the_lock_and_its_busy_tries(store):
+    one, other = SharedWrites(store.sqlite_path), SharedWrites(store.sqlite_path)
+    try:
+        assert (one.held_seconds, one.busy) == (0.0, 0)
+        assert one.try_acquire()
+        time.sleep(0.05)
+        assert not other.try_acquire()  # found taken
+        assert not other.try_acquire()  # and again
+        one.release()
+        one.release()  # a second release is no second hold
+        assert 0.05 <= one.held_seconds < 1.0
+        assert (one.busy, other.busy, other.held_seconds) == (0, 2, 0.0)
+        assert other.try_acquire()
+        other.release()
+        assert other.held_seconds > 0.0
+    finally:
+        one.close()
+        other.close()
+
+
 def test_a_worker_that_waited_goes_before_the_one_that_just_let_go(store):
     one, other = SharedWrites(store.sqlite_path), SharedWrites(store.sqlite_path)
     try:
