@@ -37,6 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import cpu_profile  # noqa: E402  (a sibling module, importable once HERE is on the path)
 
 LUA = r"""
 local counter = 0
@@ -85,6 +87,9 @@ end
 """
 
 ALERTS_PER_REQUEST = {"a": 1, "b": 1, "c": 10}
+# The targets: (a) and (b) at half the echo server's requests/s, (c) 20,000 alerts/s.
+TARGET_RATIO = 0.5
+TARGET_ALERTS_PER_S = 20_000
 
 
 def free_port() -> int:
@@ -208,8 +213,13 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
             if warmup:
                 wrk(base, case, added["token"], added["url"], warmup, connections)
             before = alerts_in(db)
+            metrics_before = cpu_profile.scrape(base)
+            processes = [server.pid, *children(server.pid)]
+            cpu_before = cpu_profile.sample(processes)
             result = wrk(base, case, added["token"], added["url"], seconds, connections)
-            memory = sum(rss_mb(pid) for pid in [server.pid, *children(server.pid)])
+            cpu_after = cpu_profile.sample(processes)
+            memory = sum(rss_mb(pid) for pid in processes)
+            metrics_after = cpu_profile.scrape(base)
         finally:
             server.terminate()
             server.wait(30)
@@ -219,9 +229,11 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
         try:
             if warmup:
                 wrk(f"http://127.0.0.1:{echo_port}", case, "x", "/echo", warmup, connections)
+            echo_before = cpu_profile.sample([echo.pid])
             baseline = wrk(
                 f"http://127.0.0.1:{echo_port}", case, "x", "/echo", seconds, connections
             )
+            echo_after = cpu_profile.sample([echo.pid])
         finally:
             echo.kill()  # the baseline has nothing to flush
             echo.wait(10)
@@ -233,6 +245,12 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
     req_per_s = result["requests"] / duration
     baseline_rps = baseline["requests"] / (baseline["duration_us"] / 1e6)
     per_request = ALERTS_PER_REQUEST[case]
+    serve_cpu = cpu_profile.usage(cpu_before, cpu_after, result["requests"], "serve")
+    echo_cpu = cpu_profile.usage(echo_before, echo_after, baseline["requests"], "baseline")
+    # What a request may cost for the case to meet its target, if serve used the cores it
+    # left idle as well as those it used (wrk's share is not serve's to take).
+    target_rps = TARGET_ALERTS_PER_S / per_request if case == "c" else TARGET_RATIO * baseline_rps
+    budget = (serve_cpu["serve_cores_busy"] + serve_cpu["serve_idle_cores"]) / target_rps
     return {
         "case": case,
         "workers": workers,
@@ -248,6 +266,19 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
         "alerts_stored_during_run": stored["alerts"] - before["alerts"],
         "events_stored_during_run": stored["events"] - before["events"],
         "integrity_check": integrity,
+        # The profile: CPU per request of serve (all its processes) and of the echo server,
+        # the idle cores left, the workers' write lock, and the budget at the target.
+        "serve_cpu_us_per_request": round(
+            serve_cpu["serve_user_us_per_request"] + serve_cpu["serve_system_us_per_request"], 1
+        ),
+        **serve_cpu,
+        "baseline_cpu_us_per_request": round(
+            echo_cpu["baseline_user_us_per_request"] + echo_cpu["baseline_system_us_per_request"],
+            1,
+        ),
+        **echo_cpu,
+        **cpu_profile.write_lock(metrics_before, metrics_after, duration),
+        "cpu_us_per_request_at_target": round(budget * 1e6, 1),
     }
 
 
