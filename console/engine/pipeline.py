@@ -58,12 +58,61 @@ class Source:
 
 
 @dataclass(slots=True)
+class PreparedAlert:
+    """The parts of an alert's rows that do not depend on what the store holds.
+
+    Built by `prepare` when the alert is queued, so serve workers do not build them while
+    holding the store's write lock: its event's payload, and for a trigger the columns a
+    new alert would get, but for its number, status, incident and the batch's times.
+    """
+
+    payload: str
+    columns: dict[str, Any] | None
+
+
+@dataclass(slots=True)
 class Submission:
     """The alerts of one accepted request, waiting for their commit."""
 
     source: Source
     alerts: list[NormalizedAlert]
     received_at: datetime = field(default_factory=utcnow)
+    # One per alert once `prepare` has run (the writer runs it when the request is queued).
+    prepared: list[PreparedAlert] | None = None
+
+
+def prepare(submission: Submission) -> list[PreparedAlert]:
+    """The submission's alerts' store-independent rows, built once."""
+    if submission.prepared is None:
+        submission.prepared = [_prepared(alert, submission) for alert in submission.alerts]
+    return submission.prepared
+
+
+def _prepared(alert: NormalizedAlert, sub: Submission) -> PreparedAlert:
+    payload = orjson.dumps(alert.payload, default=str).decode()
+    if alert.action is not Action.TRIGGER:
+        return PreparedAlert(payload, None)
+    columns: dict[str, Any] = {
+        "integration_id": sub.source.integration_id,
+        "fingerprint": alert.fingerprint,
+        "title": alert.title,
+        "description": alert.description,
+        "severity": alert.severity,
+        "service": alert.service,
+        "monitoring_tool": alert.monitoring_tool,
+        "hosts": alert.hosts,
+        "environment": alert.environment,
+        "runbook": alert.runbook,
+        "full_query": alert.full_query,
+        "source_key": alert.source_key,
+        # The "logged an alert from ..." note is derived from this, not stored
+        # (console/derived_notes.py).
+        "logged_from": source_name(alert, sub.source)[:255],
+        "details": alert.details,
+        "started_at": alert.started_at,
+        "last_seen_at": sub.received_at,
+    }
+    return PreparedAlert(payload, columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,66 +250,52 @@ class _Batch:
             }
         )
 
-    def event(self, alert_iid: int, sub: Submission, kind: str, alert: NormalizedAlert) -> None:
+    def event(self, alert_iid: int, sub: Submission, kind: str, prepared: PreparedAlert) -> None:
         self.rows.events.append(
             {
                 "alert_iid": alert_iid,
                 "integration_id": sub.source.integration_id,
                 "kind": kind,
                 "received_at": sub.received_at,
-                "payload": orjson.dumps(alert.payload, default=str).decode(),
+                "payload": prepared.payload,
             }
         )
 
-    def apply(self, sub: Submission, alert: NormalizedAlert) -> AlertResult:
+    def apply(
+        self, sub: Submission, alert: NormalizedAlert, prepared: PreparedAlert
+    ) -> AlertResult:
         if sub.source.integration_id is not None:
             self.rows.integrations_seen[sub.source.integration_id] = sub.received_at
         fp = alert.fingerprint
         current = self.open.get(fp) if fp is not None else None
         if alert.action is Action.TRIGGER:
             if current is None:
-                return self.create(sub, alert)
-            return self.repeat(sub, alert, current)
+                return self.create(sub, alert, prepared)
+            return self.repeat(sub, alert, current, prepared)
         if current is None:
             return AlertResult(
                 Outcome.NO_OPEN_ALERT, None, alert.title, None, fp, alert.source_key, None
             )
         if alert.action is Action.ACKNOWLEDGE:
-            return self.acknowledge(sub, alert, current)
-        return self.resolve(sub, alert, current)
+            return self.acknowledge(sub, alert, current, prepared)
+        return self.resolve(sub, alert, current, prepared)
 
-    def create(self, sub: Submission, alert: NormalizedAlert) -> AlertResult:
+    def create(
+        self, sub: Submission, alert: NormalizedAlert, prepared: PreparedAlert
+    ) -> AlertResult:
         iid = self.next_alert_iid
         self.next_alert_iid += 1
-        row: dict[str, Any] = {
-            "iid": iid,
-            "integration_id": sub.source.integration_id,
-            "fingerprint": alert.fingerprint,
-            "title": alert.title,
-            "description": alert.description,
-            "status": AlertStatus.TRIGGERED.value,
-            "severity": alert.severity,
-            "service": alert.service,
-            "monitoring_tool": alert.monitoring_tool,
-            "hosts": alert.hosts,
-            "environment": alert.environment,
-            "runbook": alert.runbook,
-            "full_query": alert.full_query,
-            "source_key": alert.source_key,
-            # The "logged an alert from ..." note is derived from this, not stored
-            # (console/derived_notes.py).
-            "logged_from": source_name(alert, sub.source)[:255],
-            "details": alert.details,
-            "events": 1,
-            "started_at": alert.started_at,
-            "ended_at": None,
-            "created_at": self.now,
-            "last_seen_at": sub.received_at,
-            "updated_at": self.now,
-            "incident_iid": None,
-        }
+        assert prepared.columns is not None  # prepared for every trigger
+        # A copy: a batch that fails is written again one submission at a time.
+        row = dict(prepared.columns)
+        row["iid"] = iid
+        row["status"] = AlertStatus.TRIGGERED.value
+        row["events"] = 1
+        row["ended_at"] = None
+        row["created_at"] = row["updated_at"] = self.now
+        row["incident_iid"] = None
         self.rows.alerts.append(row)
-        self.event(iid, sub, "trigger", alert)
+        self.event(iid, sub, "trigger", prepared)
         state = _OpenAlert(
             iid, alert.title, row["status"], None, False, alert.monitoring_tool, row=row
         )
@@ -318,8 +353,10 @@ class _Batch:
         else:
             self.rows.updated[state.iid] = state
 
-    def repeat(self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert) -> AlertResult:
-        self.event(state.iid, sub, "repeat", alert)
+    def repeat(
+        self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert, prepared: PreparedAlert
+    ) -> AlertResult:
+        self.event(state.iid, sub, "repeat", prepared)
         self.touch(state, sub)
         return AlertResult(
             Outcome.REPEATED,
@@ -332,9 +369,9 @@ class _Batch:
         )
 
     def acknowledge(
-        self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert
+        self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert, prepared: PreparedAlert
     ) -> AlertResult:
-        self.event(state.iid, sub, "acknowledge", alert)
+        self.event(state.iid, sub, "acknowledge", prepared)
         if state.status == AlertStatus.TRIGGERED.value:
             state.status = AlertStatus.ACKNOWLEDGED.value
             state.changed = True
@@ -355,8 +392,10 @@ class _Batch:
             state.incident_iid,
         )
 
-    def resolve(self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert) -> AlertResult:
-        self.event(state.iid, sub, "resolve", alert)
+    def resolve(
+        self, sub: Submission, alert: NormalizedAlert, state: _OpenAlert, prepared: PreparedAlert
+    ) -> AlertResult:
+        self.event(state.iid, sub, "resolve", prepared)
         state.status = AlertStatus.RESOLVED.value
         state.ended_at = alert.ended_at or sub.received_at
         state.changed = True
@@ -431,7 +470,13 @@ def process_batch(
     """
     batch = _Batch(conn, settings if settings is not None else read_settings(conn))
     batch.load(submissions)
-    results = [[batch.apply(sub, alert) for alert in sub.alerts] for sub in submissions]
+    results = [
+        [
+            batch.apply(sub, alert, ready)
+            for alert, ready in zip(sub.alerts, prepare(sub), strict=True)
+        ]
+        for sub in submissions
+    ]
     batch.write()
     return results
 
@@ -439,7 +484,9 @@ def process_batch(
 __all__ = [
     "AlertResult",
     "Outcome",
+    "PreparedAlert",
     "Source",
     "Submission",
+    "prepare",
     "process_batch",
 ]

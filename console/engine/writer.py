@@ -45,7 +45,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.orm import Session
 
-from console.engine.pipeline import AlertResult, Submission, process_batch, read_settings
+from console.engine.pipeline import (
+    AlertResult,
+    Submission,
+    prepare,
+    process_batch,
+    read_settings,
+)
 from console.engine.shared_writes import (
     BACKSTOP_CHECKPOINT_PAGES,
     RETRY_SECONDS,
@@ -207,6 +213,8 @@ class GroupCommitWriter:
         size = max(1, len(submission.alerts))
         if self._pending + size > self.max_pending and self._pending > 0:
             raise Overloaded(f"{self._pending} alerts are waiting to be committed")
+        # Rows that do not depend on the store are built now, not under the write lock.
+        prepare(submission)
         future: asyncio.Future[list[AlertResult]] = self._loop.create_future()
         self._ingest.append(_Ingest(submission, future, size))
         self._pending += size

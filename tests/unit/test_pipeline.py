@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 from sqlalchemy import select
 
 from console.admin import templates as templates_admin
 from console.engine import describe
-from console.engine.pipeline import Outcome, Source, Submission, process_batch
+from console.engine.pipeline import Outcome, Source, Submission, prepare, process_batch
 from console.ingest import parse_body
 from console.models import Alert, AlertEvent, Incident, Note
 from console.queries import show_incident
@@ -167,6 +168,25 @@ def test_one_batch_behaves_like_sequential_commits(store):
             "closed",
             "open",
         ]
+
+
+def test_prepared_rows_are_built_once_and_left_as_built(store):
+    first = generic(title="a", fingerprint="fp", service="orders")
+    recovery = generic(fingerprint="fp", end_time="2026-11-29T12:05:00Z")
+    ready = prepare(first)
+    assert prepare(first) is ready  # once
+    built = dict(ready[0].columns or {})
+    assert built["service"] == "orders" and "iid" not in built and "status" not in built
+    assert prepare(recovery)[0].columns is None  # only a trigger can make an alert
+    assert orjson.loads(ready[0].payload)["title"] == "a"
+
+    run(store, first, recovery)
+
+    # The batch changed its own copy (number, status, end), never the prepared columns:
+    # a batch that fails is written again from them.
+    assert ready[0].columns == built
+    [stored] = alerts(store)
+    assert (stored.status, stored.events, stored.service) == ("resolved", 2, "orders")
 
 
 def test_alerts_without_any_fingerprint_are_never_merged(store):

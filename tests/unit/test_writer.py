@@ -31,6 +31,23 @@ def test_submissions_of_one_loop_turn_share_one_commit(store):
     assert batches[0].alert_iids == tuple(range(1, 51))
 
 
+def test_rows_are_prepared_when_queued_before_any_write(store):
+    writer = GroupCommitWriter(store)
+    queued = sub(1)
+
+    async def scenario():
+        writer.start()
+        answer = asyncio.create_task(writer.submit(queued))
+        await asyncio.sleep(0)  # the submission is queued; its batch is not flushed yet
+        assert queued.prepared is not None and len(queued.prepared) == 1
+        with store.read() as session:
+            assert session.query(Alert).count() == 0
+        return await answer
+
+    [result] = asyncio.run(scenario())
+    assert result.outcome == "created"
+
+
 def test_a_full_queue_refuses_with_overloaded(store):
     writer = GroupCommitWriter(store, max_pending=1)
 
