@@ -2,15 +2,18 @@
 
     python bench/pipeline.py [--batches 300] [--batch 32]
 
-Parses bodies as the listener does (not timed), then times `process_batch` plus the COMMIT
-on a fresh SQLite store, in batches of `--batch` submissions (the size the listener commits
-at 64 connections). One JSON line per case: `case`, `us_per_alert` (decide + write +
-commit), `commit_us_per_batch`, `alerts`. Steadier than bench/ingest.py: no load generator
-and no network, so it shows what a change to the pipeline itself is worth.
+Parses bodies as the listener does (not timed), prepares their rows as the writer does when
+it queues them (`prepare_us_per_alert`, timed apart: serve workers do it outside the store's
+write lock), then times `process_batch` plus the COMMIT on a fresh SQLite store, in batches
+of `--batch` submissions (the size the listener commits at 64 connections): the work a
+worker does while it holds the lock. One JSON line per case: `case`, `us_per_alert`
+(decide + write + commit), `decide_and_write_us_per_alert`, `commit_us_per_batch`,
+`prepare_us_per_alert`, `alerts`. Steadier than bench/ingest.py: no load generator and no
+network, so it shows what a change to the pipeline itself is worth.
 
-Cases: (a) a new fingerprint per submission with create_incident on (alert, incident,
-event and two notes each); (b) the same fingerprint every time (an event and an update);
-(c) Alertmanager bodies of 10 new alerts each.
+Cases: (a) a new fingerprint per submission with create_incident on (an alert, an incident
+and an event each; their creation notes are derived, not stored); (b) the same fingerprint
+every time (an event and an update); (c) Alertmanager bodies of 10 new alerts each.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 import orjson
 
 from console.admin.settings import set_setting
-from console.engine.pipeline import Source, Submission, process_batch, read_settings
+from console.engine.pipeline import Source, Submission, prepare, process_batch, read_settings
 from console.ingest import parse_body
 from console.store import open_store
 
@@ -96,10 +99,13 @@ def run_case(case: str, batches: int, size: int) -> dict[str, object]:
 
         conn = store.write_engine.connect()
         settings = read_settings(conn)
-        decided = committed = 0.0
+        decided = committed = prepared = 0.0
         alerts = 0
         for number in range(batches + 10):
             submissions = [Submission(SOURCE, parse_body(body())[1]) for _ in range(size)]
+            queued = time.perf_counter()
+            for submission in submissions:
+                prepare(submission)
             began = time.perf_counter()
             transaction = conn.begin()
             process_batch(conn, submissions, settings)
@@ -107,6 +113,7 @@ def run_case(case: str, batches: int, size: int) -> dict[str, object]:
             transaction.commit()
             ended = time.perf_counter()
             if number >= 10:  # the first batches warm the caches
+                prepared += began - queued
                 decided += written - began
                 committed += ended - written
                 alerts += sum(len(s.alerts) for s in submissions)
@@ -117,6 +124,7 @@ def run_case(case: str, batches: int, size: int) -> dict[str, object]:
         "us_per_alert": round((decided + committed) / alerts * 1e6, 1),
         "decide_and_write_us_per_alert": round(decided / alerts * 1e6, 1),
         "commit_us_per_batch": round(committed / batches * 1e6, 1),
+        "prepare_us_per_alert": round(prepared / alerts * 1e6, 1),
         "alerts": alerts,
     }
 
