@@ -63,10 +63,14 @@ def usage(before: CpuSample, after: CpuSample, requests: int, prefix: str) -> di
 
 
 def scrape(base: str) -> dict[str, float]:
-    """`serve`'s own metrics (unlabelled series only), after the workers have published."""
+    """`serve`'s own metrics, after the workers have published theirs."""
     time.sleep(PUBLISH_WAIT_SECONDS)
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:
-        text = answer.read().decode()
+        return metric_values(answer.read().decode())
+
+
+def metric_values(text: str) -> dict[str, float]:
+    """The unlabelled series of a Prometheus text exposition, by name."""
     values: dict[str, float] = {}
     for line in text.splitlines():
         name, _, value = line.partition(" ")
