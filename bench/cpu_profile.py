@@ -4,8 +4,8 @@ Throughput alone cannot say why a case misses its target; these can. For the pro
 under test (`serve` and its workers, or the echo server) it reads their user and system CPU
 time from /proc before and after the run, and the machine's idle time from /proc/stat, and
 gives them per request answered. For `serve` it also reads its own `/metrics` before and
-after: how long the workers held the store's write lock, and how many alerts each group
-commit carried. Linux only, like the rest of the benchmark.
+after: how long the workers held the store's write lock and synced its WAL, and how many
+alerts each group commit carried. Linux only, like the rest of the benchmark.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # serve workers publish their metrics for each other at least once a second.
 PUBLISH_WAIT_SECONDS = 1.2
 LOCK_SECONDS = "incident_console_write_lock_held_seconds_total"
+SYNC_SECONDS = "incident_console_wal_sync_seconds_total"
 BATCH_ALERTS = "incident_console_commit_batch_alerts_sum"
 BATCHES = "incident_console_commit_batch_alerts_count"
 
@@ -79,13 +80,20 @@ def metric_values(text: str) -> dict[str, float]:
     return values
 
 
-def write_lock(before: dict[str, float], after: dict[str, float], seconds: float) -> dict:
-    """The share of the run the workers' write lock was held, per alert, and batch sizes."""
-    held = after.get(LOCK_SECONDS, 0.0) - before.get(LOCK_SECONDS, 0.0)
-    alerts = after.get(BATCH_ALERTS, 0.0) - before.get(BATCH_ALERTS, 0.0)
-    batches = after.get(BATCHES, 0.0) - before.get(BATCHES, 0.0)
+def writes(
+    before: dict[str, float], after: dict[str, float], seconds: float, workers: int
+) -> dict[str, float]:
+    """How the workers wrote during the run: the share of it their write lock was held and
+    its time per alert, alerts per commit, and the share of each worker's time its WAL
+    syncs took (its requests wait for them)."""
+
+    def grew(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    held, alerts, batches = grew(LOCK_SECONDS), grew(BATCH_ALERTS), grew(BATCHES)
     return {
         "write_lock_share": round(held / seconds, 3),
         "write_lock_us_per_alert": round(held / alerts * 1e6, 1) if alerts else 0.0,
         "alerts_per_commit": round(alerts / batches, 1) if batches else 0.0,
+        "wal_sync_share_per_worker": round(grew(SYNC_SECONDS) / seconds / max(workers, 1), 3),
     }

@@ -277,7 +277,7 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
             1,
         ),
         **echo_cpu,
-        **cpu_profile.write_lock(metrics_before, metrics_after, duration),
+        **cpu_profile.writes(metrics_before, metrics_after, duration, workers),
         "cpu_us_per_request_at_target": round(budget * 1e6, 1),
     }
 

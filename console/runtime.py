@@ -99,6 +99,7 @@ class Runtime:
             lambda: float(self.writer.pending),
             write_lock_seconds=lambda: shared.held_seconds if shared is not None else 0.0,
             write_lock_busy=lambda: float(shared.busy) if shared is not None else 0.0,
+            wal_sync_seconds=lambda: shared.sync_seconds if shared is not None else 0.0,
         )
         self.listener = Listener(
             store,

@@ -56,6 +56,9 @@ class SharedWrites:
         # it taken (the lock's share of the workers' time says how much they contend).
         self.held_seconds = 0.0
         self.busy = 0
+        # And how long its WAL syncs took: its requests wait for them (read from the loop,
+        # added to on the committer thread).
+        self.sync_seconds = 0.0
         self._acquired_at = 0.0
 
     def _others_waiting(self) -> bool:
@@ -107,6 +110,7 @@ class SharedWrites:
         Opened anew each time: the file can be recreated when every connection to the
         store has closed, and a descriptor kept across that would sync the old one.
         """
+        started = time.perf_counter()
         try:
             fd = os.open(f"{self.database}{WAL_SUFFIX}", os.O_RDONLY)
         except FileNotFoundError:
@@ -115,6 +119,7 @@ class SharedWrites:
             os.fsync(fd)
         finally:
             os.close(fd)
+            self.sync_seconds += time.perf_counter() - started
 
     def close(self) -> None:
         self.release()

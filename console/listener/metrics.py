@@ -155,6 +155,7 @@ class ListenerMetrics:
         *,
         write_lock_seconds: Callable[[], float] = _none,
         write_lock_busy: Callable[[], float] = _none,
+        wal_sync_seconds: Callable[[], float] = _none,
     ) -> None:
         self.alerts = Counter(
             "incident_console_alerts_received_total",
@@ -191,6 +192,12 @@ class ListenerMetrics:
             "Times a serve worker found the write lock held by another and tried again later.",
             write_lock_busy,
         )
+        self.wal_sync_seconds = CounterReading(
+            "incident_console_wal_sync_seconds_total",
+            "Time serve workers spent syncing the store's WAL before answering (0 with one "
+            "process, whose COMMIT syncs).",
+            wal_sync_seconds,
+        )
 
     def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
         return (
@@ -202,6 +209,7 @@ class ListenerMetrics:
             self.queue_depth,
             self.write_lock_seconds,
             self.write_lock_busy,
+            self.wal_sync_seconds,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -88,6 +88,7 @@ def test_workers_share_the_load_and_deduplicate_across_processes(workers, store)
         assert metric(text, name) == len(statuses)
         # Every batch was written under the workers' lock, and the time is counted.
         assert metric(text, "incident_console_write_lock_held_seconds_total") > 0
+        assert metric(text, "incident_console_wal_sync_seconds_total") > 0
 
 
 def test_only_one_worker_evaluates_alert_rules(db_url, store, tmp_path):

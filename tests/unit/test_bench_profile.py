@@ -15,7 +15,9 @@ import cpu_profile
 
 
 def test_serve_metrics_are_read_by_name():
-    metrics = ListenerMetrics(lambda: 0.0, write_lock_seconds=lambda: 2.5)
+    metrics = ListenerMetrics(
+        lambda: 0.0, write_lock_seconds=lambda: 2.5, wal_sync_seconds=lambda: 0.75
+    )
     metrics.batch_size.observe(30)
     metrics.batch_size.observe(10)
     metrics.alerts.inc(40, integration="bench", outcome="created")  # labelled: left out
@@ -23,31 +25,41 @@ def test_serve_metrics_are_read_by_name():
     values = cpu_profile.metric_values(metrics.render())
 
     assert values[cpu_profile.LOCK_SECONDS] == 2.5
+    assert values[cpu_profile.SYNC_SECONDS] == 0.75
     assert values[cpu_profile.BATCH_ALERTS] == 40
     assert values[cpu_profile.BATCHES] == 2
     assert not any(name.startswith("incident_console_alerts_received") for name in values)
 
 
-def test_lock_share_time_per_alert_and_batch_size_over_a_run():
-    before = {cpu_profile.LOCK_SECONDS: 1.0, cpu_profile.BATCH_ALERTS: 100, cpu_profile.BATCHES: 4}
+def test_lock_share_time_per_alert_batch_size_and_sync_share_over_a_run():
+    before = {
+        cpu_profile.LOCK_SECONDS: 1.0,
+        cpu_profile.SYNC_SECONDS: 0.5,
+        cpu_profile.BATCH_ALERTS: 100,
+        cpu_profile.BATCHES: 4,
+    }
     after = {
         cpu_profile.LOCK_SECONDS: 7.0,
+        cpu_profile.SYNC_SECONDS: 2.5,
         cpu_profile.BATCH_ALERTS: 100_100,
         cpu_profile.BATCHES: 4004,
     }
 
-    figures = cpu_profile.write_lock(before, after, seconds=10.0)
+    figures = cpu_profile.writes(before, after, seconds=10.0, workers=2)
 
     assert figures == {
         "write_lock_share": 0.6,
         "write_lock_us_per_alert": 60.0,
         "alerts_per_commit": 25.0,
+        "wal_sync_share_per_worker": 0.1,
     }
-    # One process has no lock, and a run that committed nothing divides by nothing.
-    assert cpu_profile.write_lock({}, {}, seconds=10.0) == {
+    # One process has no lock and no sync of its own, and a run that committed nothing
+    # divides by nothing.
+    assert cpu_profile.writes({}, {}, seconds=10.0, workers=1) == {
         "write_lock_share": 0.0,
         "write_lock_us_per_alert": 0.0,
         "alerts_per_commit": 0.0,
+        "wal_sync_share_per_worker": 0.0,
     }
 
 

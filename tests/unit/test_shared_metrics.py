@@ -108,3 +108,4 @@ def test_one_process_has_no_write_lock_to_count(tmp_path):
 
     assert line(text, "incident_console_write_lock_held_seconds_total ").endswith(" 0")
     assert line(text, "incident_console_write_lock_busy_total ").endswith(" 0")
+    assert line(text, "incident_console_wal_sync_seconds_total ").endswith(" 0")

@@ -58,6 +58,19 @@ def test_each_worker_counts_its_time_holding_the_lock_and_its_busy_tries(store):
         other.close()
 
 
+def test_each_worker_counts_the_time_its_wal_syncs_take(store):
+    shared = SharedWrites(store.sqlite_path)
+    try:
+        with store.write_engine.begin() as conn:  # the WAL exists once something is written
+            conn.exec_driver_sql("CREATE TABLE sync_probe (x)")
+        shared.sync_wal()
+        first = shared.sync_seconds
+        shared.sync_wal()
+        assert 0.0 < first < shared.sync_seconds < 10.0
+    finally:
+        shared.close()
+
+
 def test_a_worker_that_waited_goes_before_the_one_that_just_let_go(store):
     one, other = SharedWrites(store.sqlite_path), SharedWrites(store.sqlite_path)
     try:
