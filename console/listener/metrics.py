@@ -117,6 +117,8 @@ class Histogram:
 class Gauge:
     """A value read when the metrics are rendered."""
 
+    kind = "gauge"
+
     def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
         self.name, self.help, self.read = name, help_text, read
 
@@ -128,18 +130,15 @@ class Gauge:
         value = self.read() if snapshots is None else sum(float(v) for v in snapshots)
         return [
             f"# HELP {self.name} {self.help}",
-            f"# TYPE {self.name} gauge",
+            f"# TYPE {self.name} {self.kind}",
             f"{self.name} {_number(value)}",
         ]
 
 
 class CounterReading(Gauge):
-    """A running total kept elsewhere, read when the metrics are rendered."""
+    """A running total kept elsewhere (it only grows), read when the metrics are rendered."""
 
-    def render(self, snapshots: Sequence[float] | None = None) -> list[str]:
-        lines = super().render(snapshots)
-        lines[1] = f"# TYPE {self.name} counter"
-        return lines
+    kind = "counter"
 
 
 def _none() -> float:
@@ -180,8 +179,9 @@ class ListenerMetrics:
         self.queue_depth = Gauge(
             "incident_console_queue_depth", "Alerts waiting for the writer.", queue_depth
         )
-        # `serve --workers`: the share of time the workers' write lock is held, and how
-        # often a worker found it taken, say how much the workers wait for each other.
+        # `serve --workers`: how long the workers held their write lock, how often one
+        # found it taken, and how long their WAL syncs took: what their requests wait for
+        # besides the CPU.
         self.write_lock_seconds = CounterReading(
             "incident_console_write_lock_held_seconds_total",
             "Time serve workers held the store's write lock (0 with one process).",

@@ -99,6 +99,7 @@ def test_write_lock_totals_are_counters_summed_over_workers(tmp_path):
     seconds = "incident_console_write_lock_held_seconds_total"
     tries = "incident_console_write_lock_busy_total"
     assert f"# TYPE {seconds} counter" in text.splitlines()
+    assert "# TYPE incident_console_queue_depth gauge" in text.splitlines()  # still a gauge
     assert line(text, f"{seconds} ") == f"{seconds} 1.75"
     assert line(text, f"{tries} ") == f"{tries} 7"
 
