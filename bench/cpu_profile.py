@@ -51,11 +51,13 @@ def sample(pids: list[int]) -> CpuSample:
 
 
 def usage(before: CpuSample, after: CpuSample, requests: int, prefix: str) -> dict[str, float]:
-    """CPU per request answered (µs) and the cores used, between two samples."""
+    """CPU per request answered (µs: in all, user, system) and the cores used and left
+    idle, between two samples."""
     wall = after.at - before.at
     answered = max(requests, 1)
     user, system = after.user - before.user, after.system - before.system
     return {
+        f"{prefix}_cpu_us_per_request": round((user + system) / answered * 1e6, 1),
         f"{prefix}_user_us_per_request": round(user / answered * 1e6, 1),
         f"{prefix}_system_us_per_request": round(system / answered * 1e6, 1),
         f"{prefix}_cores_busy": round((user + system) / wall, 2),

@@ -6,7 +6,8 @@
 For each case it starts a fresh store and `serve`, then drives it with wrk (Debian package
 `wrk`, a C load generator, with a Lua script) at 64 connections, and drives the echo server
 the same way with the same bodies for the baseline. One JSON line per case:
-`case, alerts_per_s, p50_ms, p99_ms, errors, baseline_req_per_s, ratio` (+ details).
+`case, alerts_per_s, p50_ms, p99_ms, errors, baseline_req_per_s, ratio` (+ details, and
+the profile that says where the CPU went and what serve waited for: bench/cpu_profile.py).
 Every 2xx from `serve` is durable: the run checks the store holds what was acknowledged.
 `serve` runs with `--workers 2` (one process per core here; `--workers 1` for one process);
 the echo server is the one-process aiohttp baseline the targets are stated against.
@@ -267,15 +268,8 @@ def run_case(case: str, seconds: int, connections: int, warmup: int, workers: in
         "events_stored_during_run": stored["events"] - before["events"],
         "integrity_check": integrity,
         # The profile: CPU per request of serve (all its processes) and of the echo server,
-        # the idle cores left, the workers' write lock, and the budget at the target.
-        "serve_cpu_us_per_request": round(
-            serve_cpu["serve_user_us_per_request"] + serve_cpu["serve_system_us_per_request"], 1
-        ),
+        # the idle cores left, the workers' write lock and WAL syncs, and the budget.
         **serve_cpu,
-        "baseline_cpu_us_per_request": round(
-            echo_cpu["baseline_user_us_per_request"] + echo_cpu["baseline_system_us_per_request"],
-            1,
-        ),
         **echo_cpu,
         **cpu_profile.writes(metrics_before, metrics_after, duration, workers),
         "cpu_us_per_request_at_target": round(budget * 1e6, 1),

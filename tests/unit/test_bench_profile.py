@@ -70,6 +70,7 @@ def test_cpu_per_request_and_cores_between_two_samples():
     figures = cpu_profile.usage(before, after, requests=50_000, prefix="serve")
 
     assert figures == {
+        "serve_cpu_us_per_request": 200.0,
         "serve_user_us_per_request": 160.0,
         "serve_system_us_per_request": 40.0,
         "serve_cores_busy": 1.0,
