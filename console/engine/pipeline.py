@@ -63,7 +63,9 @@ class PreparedAlert:
 
     Built by `prepare` when the alert is queued, so serve workers do not build them while
     holding the store's write lock: its event's payload, and for a trigger the columns a
-    new alert would get, but for its number, status, incident and the batch's times.
+    new alert would get, but for its number, status, incident and the batch's times. A
+    trigger that turns out to repeat an open alert leaves its columns unused: about a
+    microsecond spent outside the lock, against building them inside it for every new one.
     """
 
     payload: str
